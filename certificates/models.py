@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from contest.models import Contest, Entry, Person
+from scoring.models import Award, Ranking
+
+
+class CertificateTemplate(models.Model):
+    """How a contest's certificates look and who signs them."""
+
+    class Theme(models.TextChoices):
+        PARTY = "party", _("Party (Hướng dẫn 36-HD/VPTW)")
+        STATE = "state", _("State (Nghị định 30/2020/NĐ-CP)")
+
+    contest = models.OneToOneField(
+        Contest, on_delete=models.CASCADE, related_name="certificate_template"
+    )
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.PARTY)
+    superior_body = models.CharField(_("superior body"), max_length=255, blank=True)
+    issuing_body = models.CharField(_("issuing body"), max_length=255)
+    # e.g. "12-QĐ/ĐUK": the decision that confers the prizes.
+    decision_reference = models.CharField(_("decision reference"), max_length=100, blank=True)
+    number_suffix = models.CharField(
+        _("number suffix"), max_length=60, default="GCN/ĐUK",
+        help_text=_("Printed after the serial number, e.g. 'GCN/ĐUK'."),
+    )
+    signing_on_behalf = models.CharField(_("on behalf of"), max_length=120, blank=True)
+    signer_title = models.CharField(_("signer title"), max_length=120)
+    signer_name = models.CharField(_("signer name"), max_length=120)
+
+    def __str__(self) -> str:
+        return f"{self.contest} ({self.get_theme_display()})"
+
+
+class CertificateBatch(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="certificate_batches")
+    ranking = models.ForeignKey(Ranking, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Certificate(models.Model):
+    class Kind(models.TextChoices):
+        PRIZE = "prize", _("Prize certificate")
+        PARTICIPATION = "participation", _("Participation certificate")
+        JUDGE = "judge", _("Judge appreciation")
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="certificates")
+    batch = models.ForeignKey(
+        CertificateBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="certificates")
+    entry = models.ForeignKey(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    # Serial numbers are gapless per contest: allocated under a row lock, never reused.
+    serial = models.PositiveIntegerField()
+    # Random, unguessable code printed as a QR link to the public verification page.
+    verification_code = models.CharField(max_length=32, unique=True)
+    recipient_name = models.CharField(max_length=150)
+    achievement = models.CharField(max_length=300)
+    issued_on = models.DateField()
+    pdf = models.FileField(upload_to="certificates/%Y/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contest", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "serial"], name="certificate_serial_unique"),
+            models.UniqueConstraint(
+                fields=["contest", "person", "kind"], name="certificate_once_per_person_kind"
+            ),
+            models.CheckConstraint(condition=Q(serial__gte=1), name="certificate_serial_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="prize") | Q(award__isnull=False),
+                name="certificate_prize_has_award",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} · {self.achievement}"

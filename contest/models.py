@@ -1,0 +1,316 @@
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from contest.collation import person_sort_key
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+class Unit(models.Model):
+    """An organisational unit: the city, a bloc, or a grassroots Party organisation."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        BLOC = "bloc", _("Bloc")
+        GRASSROOTS = "grassroots", _("Grassroots organisation")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=120, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # Units are renamed and merged over the years; a unit row is valid for a span of years.
+    valid_from_year = models.PositiveSmallIntegerField(_("valid from year"), default=1930)
+    valid_to_year = models.PositiveSmallIntegerField(_("valid to year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="unit_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="city") | Q(parent__isnull=False),
+                name="unit_below_city_has_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to_year__isnull=True)
+                | Q(valid_to_year__gte=F("valid_from_year")),
+                name="unit_valid_years_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A human being as the contest knows them: a presenter, a judge, a signer."""
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    family_name = models.CharField(_("family name"), max_length=50)
+    middle_name = models.CharField(_("middle name"), max_length=80, blank=True)
+    given_name = models.CharField(_("given name"), max_length=50)
+    # Vietnamese collation key (given name, family name, middle name); see contest.collation.
+    sort_key = models.CharField(max_length=600, editable=False, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+
+    class Meta:
+        ordering = ["sort_key", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.CheckConstraint(condition=~Q(given_name=""), name="person_has_given_name"),
+            models.CheckConstraint(condition=~Q(full_name=""), name="person_has_full_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def normalise(self) -> None:
+        """Store names as typed but in NFC, and derive the collation key."""
+        self.full_name = nfc(self.full_name)
+        self.family_name = nfc(self.family_name)
+        self.middle_name = nfc(self.middle_name)
+        self.given_name = nfc(self.given_name)
+        self.sort_key = person_sort_key(self.given_name, self.family_name, self.middle_name)
+
+
+class Field(models.TextChoices):
+    ECONOMY = "economy", _("Economy")
+    CULTURE_SOCIETY = "culture_society", _("Culture and society")
+    DEFENCE_SECURITY = "defence_security", _("Defence and security")
+    POLITICAL_SYSTEM = "political_system", _("Building the political system")
+
+
+class Initiative(models.Model):
+    """A "Dân vận khéo" initiative (mô hình) registered by a unit."""
+
+    class Kind(models.TextChoices):
+        COLLECTIVE = "collective", _("Collective")
+        INDIVIDUAL = "individual", _("Individual")
+
+    title = models.CharField(_("title"), max_length=500)
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="initiatives")
+    year = models.PositiveSmallIntegerField(_("year"))
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "title"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1990, year__lte=2100), name="initiative_year_plausible"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="initiative_has_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Contest(models.Model):
+    class Level(models.TextChoices):
+        GRASSROOTS = "grassroots", _("Grassroots level")
+        BLOC = "bloc", _("Bloc level")
+        CITY = "city", _("City level")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SIGNUP_OPEN = "signup_open", _("Signup open")
+        SIGNUP_CLOSED = "signup_closed", _("Signup closed")
+        SCHEDULED = "scheduled", _("Scheduled")
+        JUDGING = "judging", _("Judging")
+        RESULTS_PUBLISHED = "results_published", _("Results published")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(_("short address"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=500)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    organising_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="organised_contests"
+    )
+    advances_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feeder_contests",
+        verbose_name=_("winners advance to"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    place = models.CharField(
+        _("place"), max_length=100, default="Hà Nội", help_text=_("Place on dated documents.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(advances_to=F("id")), name="contest_not_advancing_to_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1990, year__lte=2100), name="contest_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContestTransition(models.Model):
+    """Append-only record of every lifecycle step of a contest."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Contest.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Contest.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Role(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser")
+    SECRETARY = "secretary", _("Secretary")
+    HEAD_JUDGE = "head_judge", _("Head judge")
+    JUDGE = "judge", _("Judge")
+    UNIT_REPRESENTATIVE = "unit_representative", _("Unit representative")
+    PRESENTER = "presenter", _("Presenter")
+
+
+class Membership(models.Model):
+    """A user's role in one contest. Roles are per contest, never global."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    # The unit a representative speaks for, or a judge's own unit (a conflict of interest).
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "user", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="unit_representative") | Q(unit__isnull=False),
+                name="membership_representative_has_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.contest}"
+
+
+class Entry(models.Model):
+    """A unit's entry in a contest: one initiative presented by one or more presenters."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="entries")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="entries")
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="entries")
+    presenters = models.ManyToManyField(Person, through="EntryPresenter", related_name="entries")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # Set when this entry was created by advancement from a lower-level contest.
+    advanced_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="advanced_to"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contest", "id"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "initiative"], name="entry_initiative_once_per_contest"
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "advanced_from"],
+                condition=Q(advanced_from__isnull=False),
+                name="entry_advanced_once_per_contest",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_reason=""),
+                name="entry_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.title} ({self.unit.short_name or self.unit.name})"
+
+
+class EntryPresenter(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="presenter_links")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="presenter_links")
+    order = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "person"], name="presenter_once_per_entry"),
+            models.UniqueConstraint(fields=["entry", "order"], name="presenter_order_unique"),
+        ]

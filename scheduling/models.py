@@ -1,0 +1,174 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from contest.models import Contest, Entry, Unit
+
+
+class Round(models.Model):
+    """A stage of a contest (preliminary, final); each round has its own rubric and ranking."""
+
+    class Kind(models.TextChoices):
+        PRELIMINARY = "preliminary", _("Preliminary round")
+        FINAL = "final", _("Final round")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for scoring")
+        CLOSED = "closed", _("Closed")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+
+    class Meta:
+        ordering = ["contest", "sequence"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "sequence"], name="round_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest} · {self.name}"
+
+
+class Room(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="room_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Panel(models.Model):
+    """A judging panel (Ban giám khảo); sessions are judged by one panel."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="panels")
+    name = models.CharField(_("name"), max_length=200)
+    minimum_size = models.PositiveSmallIntegerField(_("minimum size"), default=3)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="panel_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelSeat(models.Model):
+    class Role(models.TextChoices):
+        HEAD_JUDGE = "head_judge", _("Head judge")
+        JUDGE = "judge", _("Judge")
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panel_seats"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.JUDGE)
+    # The judge's own unit: entries of this unit are never shown to or scored by this judge.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["panel", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "judge"], name="seat_judge_once_per_panel"),
+            models.UniqueConstraint(
+                fields=["panel"], condition=Q(role="head_judge"), name="seat_one_head_judge"
+            ),
+        ]
+
+
+class Session(models.Model):
+    """A sitting of a round in one room before one panel; a cluster (cụm) is one session."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sessions")
+    name = models.CharField(_("name"), max_length=200)
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    panel = models.ForeignKey(
+        Panel, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    slot_minutes = models.PositiveSmallIntegerField(_("minutes per presentation"), default=15)
+    changeover_minutes = models.PositiveSmallIntegerField(_("changeover minutes"), default=3)
+    # The slot now on stage, advanced by the secretary or head judge.
+    current_position = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="session_name_unique"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=1), name="session_slot_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.name} · {self.name}"
+
+
+class Slot(models.Model):
+    """An entry's place in a session's running order."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="slots")
+    # Denormalised from session so the database can hold "one slot per entry per round".
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="slots")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="slots")
+    position = models.PositiveSmallIntegerField(null=True, blank=True)
+    planned_start = models.DateTimeField(null=True, blank=True)
+    planned_end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "entry"], name="slot_entry_once_per_round"),
+            models.UniqueConstraint(
+                fields=["session", "position"], name="slot_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end__isnull=True) | Q(planned_end__gt=F("planned_start")),
+                name="slot_ends_after_start",
+            ),
+        ]
+
+
+class Draw(models.Model):
+    """A witnessed draw of a session's running order (bốc thăm), re-runnable from its seed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="draws")
+    algorithm = models.CharField(max_length=40)
+    seed = models.CharField(max_length=64)
+    # Entry ids in the canonical order they were fed to the algorithm, and the order it gave.
+    input_entries = models.JSONField()
+    result_entries = models.JSONField()
+    witnesses = models.TextField(_("witnesses"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["session", "-drawn_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(is_current=True), name="draw_one_current"
+            ),
+        ]
