@@ -2,15 +2,29 @@
 
 
 class DomainError(Exception):
-    """A business rule refused the request. `field` names the input at fault, if one is."""
+    """A business rule refused the request.
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
+    `field` names the input at fault, if one is; `errors` carries several fields' messages
+    at once, shaped like a DRF validation error body.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        errors: dict | None = None,
+        code: str = "invalid",
+    ):
+        super().__init__(message or str(errors))
         self.message = str(message)
         self.field = field
+        self.errors = errors
         self.code = code
 
     def as_dict(self) -> dict:
+        if self.errors:
+            return self.errors
         if self.field:
             return {self.field: [self.message]}
         return {"detail": self.message}

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "scheduling",
     "scoring",
     "certificates",
+    "config",  # project-wide management commands (load_demo)
 ]
 
 MIDDLEWARE = [

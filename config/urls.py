@@ -1,6 +1,39 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from contest import views as contest_views
+from scheduling import views as scheduling_views
+from scoring import views as scoring_views
+
+api_patterns = [
+    path("", include("contest.api.urls")),
+    path("", include("scheduling.api.urls")),
+    path("", include("scoring.api.urls")),
+    path("", include("certificates.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
 
 urlpatterns = [
+    path("", contest_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(api_patterns)),
+    path("contests/<slug:slug>/", contest_views.contest_detail, name="contest-detail"),
+    path("contests/<slug:slug>/signup/", contest_views.entry_signup, name="entry-signup"),
+    path("entries/<int:pk>/decide/", contest_views.entry_decide, name="entry-decide"),
+    path("rounds/<int:pk>/schedule/", scheduling_views.round_schedule, name="round-schedule"),
+    path("rounds/<int:pk>/status/", scheduling_views.round_status, name="round-status"),
+    path("sessions/<int:pk>/draw/", scheduling_views.session_draw, name="session-draw"),
+    path("judge/", scoring_views.judge_home, name="judge-home"),
+    path("judge/sessions/<int:pk>/", scoring_views.judge_session, name="judge-session"),
+    path("judge/rounds/<int:round_id>/entries/<int:entry_id>/", scoring_views.score_entry,
+         name="score-entry"),
+    path("rounds/<int:pk>/rankings/", scoring_views.round_rankings, name="round-rankings"),
+    path("rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"),
+    path("rankings/<int:pk>/publish/", scoring_views.ranking_publish, name="ranking-publish"),
+    path("results/<slug:slug>/", scoring_views.public_results, name="public-results"),
+    path("", include("certificates.urls")),
 ]

@@ -20,8 +20,14 @@ class Unit(models.Model):
         BLOC = "bloc", _("Bloc")
         GRASSROOTS = "grassroots", _("Grassroots organisation")
 
+    class Kind(models.TextChoices):
+        PARTY_COMMITTEE = "party_committee", _("Party committee (đảng bộ)")
+        PARTY_CELL = "party_cell", _("Grassroots Party cell (chi bộ cơ sở)")
+        OTHER = "other", _("Other body")
+
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     short_name = models.CharField(_("short name"), max_length=120, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(

@@ -1,0 +1,68 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contest import selectors, services
+from contest.api.serializers import (
+    ContestSerializer,
+    EntrySerializer,
+    EntrySignupSerializer,
+    RejectSerializer,
+)
+from contest.models import Contest, Entry
+
+
+class ContestListView(generics.ListAPIView):
+    """Contests are public information."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ContestSerializer
+    queryset = Contest.objects.select_related("organising_unit", "advances_to").order_by("-year", "id")
+
+
+class ContestEntriesView(APIView):
+    @extend_schema(responses=EntrySerializer(many=True))
+    def get(self, request, slug):
+        contest = get_object_or_404(Contest, slug=slug)
+        entries = selectors.entries_visible_to(request.user, contest)
+        return Response(EntrySerializer(entries, many=True).data)
+
+    @extend_schema(request=EntrySignupSerializer, responses={201: EntrySerializer})
+    def post(self, request, slug):
+        contest = get_object_or_404(Contest, slug=slug)
+        serializer = EntrySignupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.register_entry(
+            contest=contest,
+            user=request.user,
+            initiative_title=data["initiative_title"],
+            field=data["field"],
+            kind=data["kind"],
+            summary=data.get("summary", ""),
+            presenters=[services.PresenterInput(**p) for p in data["presenters"]],
+        )
+        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class EntryApproveView(APIView):
+    @extend_schema(request=None, responses=EntrySerializer)
+    def post(self, request, pk):
+        entry = services.approve_entry(entry=get_object_or_404(Entry, pk=pk), actor=request.user)
+        return Response(EntrySerializer(entry).data)
+
+
+class EntryRejectView(APIView):
+    @extend_schema(request=RejectSerializer, responses=EntrySerializer)
+    def post(self, request, pk):
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.reject_entry(
+            entry=get_object_or_404(Entry, pk=pk),
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(EntrySerializer(entry).data)

@@ -1,0 +1,60 @@
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from config.errors import NotAllowed
+from contest.models import Contest, Entry, Membership, Role
+
+
+def roles_of(user: AbstractBaseUser, contest: Contest) -> set[str]:
+    """The user's roles in this contest. Django superusers act as organisers everywhere."""
+    if not user.is_authenticated:
+        return set()
+    roles = set(
+        Membership.objects.filter(contest=contest, user=user).values_list("role", flat=True)
+    )
+    if user.is_superuser:
+        roles.add(Role.ORGANISER)
+    return roles
+
+
+def require_role(user: AbstractBaseUser, contest: Contest, *roles: str) -> None:
+    if not roles_of(user, contest) & set(roles):
+        raise NotAllowed(_("You do not have permission to do this in this contest."))
+
+
+def is_organiser(user: AbstractBaseUser, contest: Contest) -> bool:
+    return Role.ORGANISER in roles_of(user, contest)
+
+
+def representative_membership(user: AbstractBaseUser, contest: Contest) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("unit")
+        .filter(contest=contest, user=user, role=Role.UNIT_REPRESENTATIVE)
+        .first()
+    )
+
+
+def contests_of(user: AbstractBaseUser) -> QuerySet[Contest]:
+    if user.is_superuser:
+        return Contest.objects.all()
+    return Contest.objects.filter(memberships__user=user).distinct()
+
+
+def entries_visible_to(user: AbstractBaseUser, contest: Contest) -> QuerySet[Entry]:
+    """Organisers and secretaries see every entry; a representative sees their unit's."""
+    entries = (
+        Entry.objects.filter(contest=contest)
+        .select_related("unit", "initiative")
+        .prefetch_related("presenters")
+        .order_by("id")
+    )
+    roles = roles_of(user, contest)
+    if roles & {Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE}:
+        return entries
+    membership = representative_membership(user, contest)
+    if membership:
+        return entries.filter(unit=membership.unit)
+    return entries.none()

@@ -1,0 +1,99 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import DomainError
+from contest.models import Contest
+from scheduling import selectors, services
+from scheduling.api.serializers import (
+    DrawInputSerializer,
+    DrawSerializer,
+    PanelInputSerializer,
+    PanelSerializer,
+    RoundStatusSerializer,
+    SessionInputSerializer,
+    SessionSerializer,
+    SlotSerializer,
+)
+from scheduling.models import Panel, Round, Session
+
+
+class PanelCreateView(APIView):
+    @extend_schema(request=PanelInputSerializer, responses={201: PanelSerializer})
+    def post(self, request, slug):
+        contest = get_object_or_404(Contest, slug=slug)
+        serializer = PanelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        panel = services.create_panel(
+            contest=contest,
+            name=serializer.validated_data["name"],
+            seats=[services.SeatInput(**seat) for seat in serializer.validated_data["judges"]],
+            actor=request.user,
+        )
+        return Response(PanelSerializer(panel).data, status=status.HTTP_201_CREATED)
+
+
+class SessionCreateView(APIView):
+    @extend_schema(request=SessionInputSerializer, responses={201: SessionSerializer})
+    def post(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+        serializer = SessionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        panel = Panel.objects.filter(pk=data["panel"], contest=round.contest).first()
+        if panel is None:
+            raise DomainError("No such panel in this contest.", field="panel")
+        entries = None
+        if "entries" in data:
+            entries = list(round.contest.entries.filter(pk__in=data["entries"]))
+            if len(entries) != len(set(data["entries"])):
+                raise DomainError("An entry is not part of this contest.", field="entries")
+        session = services.create_session(
+            round=round,
+            name=data["name"],
+            starts_at=data["starts_at"],
+            panel=panel,
+            room_name=data.get("room", ""),
+            entries=entries,
+            actor=request.user,
+        )
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDrawView(APIView):
+    @extend_schema(request=DrawInputSerializer, responses={201: DrawSerializer})
+    def post(self, request, pk):
+        session = get_object_or_404(Session.objects.select_related("round__contest"), pk=pk)
+        serializer = DrawInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.draw_running_order(
+            session=session, actor=request.user, **serializer.validated_data
+        )
+        return Response(DrawSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class JudgeRunningOrderView(APIView):
+    """A judge's view of a session: the running order without entries of their own unit."""
+
+    @extend_schema(responses=SlotSerializer(many=True))
+    def get(self, request, pk):
+        session = get_object_or_404(Session, pk=pk)
+        if selectors.seat_of(request.user, session) is None:
+            return Response({"detail": "You are not on this session's panel."},
+                            status=status.HTTP_403_FORBIDDEN)
+        slots = selectors.running_order_for_judge(request.user, session)
+        return Response(SlotSerializer(slots, many=True).data)
+
+
+class RoundStatusView(APIView):
+    @extend_schema(request=RoundStatusSerializer, responses=RoundStatusSerializer)
+    def post(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+        serializer = RoundStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        round = services.set_round_status(
+            round=round, status=serializer.validated_data["status"], actor=request.user
+        )
+        return Response({"status": round.status})

@@ -1,0 +1,69 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from scoring.models import Ranking, ScoreSheet, Standing
+
+
+class ScoreSheetInputSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    entry = serializers.IntegerField()
+    marks = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=20), allow_empty=True
+    )
+    submit = serializers.BooleanField(default=True)
+
+    def validate_marks(self, value):
+        if len(value) > 100:
+            raise serializers.ValidationError("Too many marks.")
+        return value
+
+
+class ScoreSheetSerializer(serializers.ModelSerializer):
+    marks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScoreSheet
+        fields = ["id", "round", "entry", "status", "version", "submitted_at", "marks"]
+
+    def get_marks(self, sheet) -> dict[str, str]:
+        return {mark.criterion.code: str(mark.value) for mark in sheet.marks.all()}
+
+
+class StandingSerializer(serializers.ModelSerializer):
+    entry_id = serializers.IntegerField(source="entry.id")
+    initiative_title = serializers.CharField(source="entry.initiative.title")
+    unit = serializers.CharField(source="entry.unit.name")
+    score = serializers.SerializerMethodField()
+    prize = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Standing
+        fields = ["rank", "entry_id", "initiative_title", "unit", "score", "judges_counted", "prize"]
+
+    def get_score(self, standing) -> str:
+        return str(standing.score.quantize(self.context["quantum"][standing.ranking_id]))
+
+    def get_prize(self, standing) -> str | None:
+        prize = self.context.get("prizes", {}).get(standing.entry_id)
+        return prize.name if prize else None
+
+
+class RankingSerializer(serializers.ModelSerializer):
+    round = serializers.CharField(source="round.name")
+    round_id = serializers.IntegerField()
+    standings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ranking
+        fields = ["id", "round_id", "round", "version", "method", "computed_at", "sheet_count",
+                  "is_published", "published_at", "standings"]
+
+    def get_standings(self, ranking) -> list[dict]:
+        prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
+        context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
+        return StandingSerializer(ranking.standings.all(), many=True, context=context).data
+
+
+def ranking_quantum(ranking) -> Decimal:
+    return Decimal(1).scaleb(-ranking.decimals)

@@ -1,0 +1,44 @@
+from django.db.models import Prefetch, QuerySet
+
+from contest.models import Contest
+from scheduling.models import Round
+from scoring.models import Award, Ranking, ScoreSheet, Standing
+
+
+def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
+    return (
+        rankings.select_related("round")
+        .prefetch_related(
+            Prefetch(
+                "standings",
+                queryset=Standing.objects.select_related(
+                    "entry__initiative", "entry__unit"
+                ).order_by("rank", "id"),
+            ),
+            Prefetch("awards", queryset=Award.objects.select_related("prize")),
+        )
+    )
+
+
+def published_rankings(contest: Contest) -> QuerySet[Ranking]:
+    """What the public may see: the published snapshot of each round, with standings."""
+    return _with_standings(
+        Ranking.objects.filter(round__contest=contest, is_published=True)
+    ).order_by("round__sequence")
+
+
+def rankings_for_review(round: Round) -> QuerySet[Ranking]:
+    return _with_standings(Ranking.objects.filter(round=round)).order_by("-version")
+
+
+def newest_ranking(round: Round) -> Ranking | None:
+    return Ranking.objects.filter(round=round).order_by("-version").first()
+
+
+def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
+    """A judge sees only their own sheets."""
+    return (
+        ScoreSheet.objects.filter(judge=judge, round=round)
+        .prefetch_related("marks__criterion")
+        .order_by("entry_id")
+    )

@@ -1,0 +1,243 @@
+"""Writes of the scoring app: score sheets, ranking snapshots, publication and awards."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import DomainError, NotAllowed
+from contest.models import Contest, ContestTransition, Entry, Role
+from contest.selectors import require_role
+from scheduling.models import Round
+from scheduling.selectors import slot_for_judging
+from scoring import tabulation
+from scoring.models import Award, Criterion, Mark, Prize, Ranking, ScoreSheet, ScoreSheetEvent, Standing
+
+
+def _parse_value(raw) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(_("Enter a number.")) from error
+    if not value.is_finite():
+        raise ValueError(_("Enter a number."))
+    return value
+
+
+def validate_marks(criteria: list[Criterion], raw_marks: dict, *, complete: bool) -> dict:
+    """Check marks against the rubric; returns {criterion: Decimal} or raises with every
+    field's message at once."""
+    by_code = {criterion.code: criterion for criterion in criteria}
+    errors: dict[str, list[str]] = {}
+    values: dict[Criterion, Decimal] = {}
+    for code, raw in raw_marks.items():
+        criterion = by_code.get(code)
+        if criterion is None:
+            errors[code] = [_("This criterion is not in the rubric.")]
+            continue
+        if raw is None or str(raw).strip() == "":
+            continue
+        try:
+            value = _parse_value(raw)
+        except ValueError as error:
+            errors[code] = [str(error)]
+            continue
+        if value < 0:
+            errors[code] = [_("A mark cannot be negative.")]
+        elif value > criterion.max_score:
+            errors[code] = [
+                _("The maximum for this criterion is %(max)s.") % {"max": criterion.max_score}
+            ]
+        elif value % criterion.step != 0:
+            errors[code] = [
+                _("Marks go in steps of %(step)s.") % {"step": criterion.step.normalize()}
+            ]
+        else:
+            values[criterion] = value
+    if complete:
+        for criterion in criteria:
+            if criterion.required and criterion not in values and criterion.code not in errors:
+                errors[criterion.code] = [_("This criterion is required.")]
+    if errors:
+        raise DomainError(_("Some marks are not valid."), errors={"marks": errors})
+    return values
+
+
+def _sheet_state(sheet: ScoreSheet) -> dict:
+    return {
+        "status": sheet.status,
+        "marks": {m.criterion.code: str(m.value) for m in sheet.marks.select_related("criterion")},
+    }
+
+
+def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: bool) -> ScoreSheet:
+    """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
+    for the judge; only a head judge can reopen them."""
+    if round.status != Round.Status.OPEN:
+        raise DomainError(_("This round is not open for scoring."))
+    slot = slot_for_judging(judge, round.pk, entry.pk)
+    if slot is None:
+        raise NotAllowed(_("You are not on the panel judging this entry."))
+    criteria = list(Criterion.objects.filter(rubric__round=round))
+    if not criteria:
+        raise DomainError(_("This round has no rubric yet."))
+    values = validate_marks(criteria, marks, complete=submit)
+    try:
+        with transaction.atomic():
+            sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
+                round=round, entry=entry, judge=judge
+            )
+            if sheet.status != ScoreSheet.Status.DRAFT:
+                raise DomainError(_("This sheet has been submitted and can no longer be changed."))
+            Mark.objects.filter(sheet=sheet).delete()
+            Mark.objects.bulk_create(
+                Mark(sheet=sheet, criterion=criterion, value=value)
+                for criterion, value in values.items()
+            )
+            sheet.version += 1
+            if submit:
+                sheet.status = ScoreSheet.Status.SUBMITTED
+                sheet.submitted_at = timezone.now()
+            sheet.save()
+            if submit:
+                ScoreSheetEvent.objects.create(
+                    sheet=sheet,
+                    actor=judge,
+                    action=ScoreSheetEvent.Action.SUBMITTED,
+                    before=None,
+                    after=_sheet_state(sheet),
+                )
+                round_id = round.pk
+                transaction.on_commit(lambda: _queue_ranking(round_id))
+    except IntegrityError as error:
+        raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
+    return sheet
+
+
+def _queue_ranking(round_id: int) -> None:
+    from scoring.tasks import compute_ranking_task
+
+    compute_ranking_task.delay(round_id)
+
+
+def compute_ranking(*, round: Round) -> Ranking:
+    """Store a new ranking snapshot of the round from one read of its submitted sheets.
+
+    Running it again with no sheet change returns the newest snapshot instead of a copy.
+    """
+    rubric = round.rubric
+    criteria = list(rubric.criteria.all())
+    specs = [tabulation.CriterionSpec(c.code, c.weight) for c in criteria]
+    code_of = {c.pk: c.code for c in criteria}
+    with transaction.atomic():
+        # Serialise snapshot writers of this round; the marks are read in one statement.
+        Round.objects.select_for_update().get(pk=round.pk)
+        rows = list(
+            Mark.objects.filter(
+                sheet__round=round,
+                sheet__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED],
+            ).values_list("sheet_id", "sheet__entry_id", "sheet__judge_id", "criterion_id",
+                          "value", "sheet__updated_at")
+        )
+        sheet_ids = {row[0] for row in rows}
+        changed_at = max((row[5] for row in rows), default=None)
+        newest = Ranking.objects.filter(round=round).order_by("-version").first()
+        if newest and newest.sheet_count == len(sheet_ids) and newest.sheets_changed_at == changed_at:
+            return newest
+        results = tabulation.tabulate(
+            [
+                tabulation.MarkInput(str(entry), str(judge), code_of[criterion], value)
+                for _sheet, entry, judge, criterion, value, _at in rows
+            ],
+            specs,
+            method=rubric.method,
+            decimals=rubric.decimals,
+        )
+        version = (Ranking.objects.filter(round=round).aggregate(v=Max("version"))["v"] or 0) + 1
+        ranking = Ranking.objects.create(
+            round=round,
+            version=version,
+            method=rubric.method,
+            decimals=rubric.decimals,
+            sheet_count=len(sheet_ids),
+            sheets_changed_at=changed_at,
+        )
+        Standing.objects.bulk_create(
+            Standing(
+                ranking=ranking,
+                entry_id=int(result.entry),
+                rank=result.rank,
+                score=result.score,
+                judges_counted=result.judges_counted,
+                details={"criteria": {k: str(v) for k, v in result.criterion_means.items()}},
+            )
+            for result in results
+        )
+    return ranking
+
+
+def derive_awards(ranking: Ranking) -> list[Award]:
+    """Give the contest's prize tiers to the ranking's entries in rank order; equal ranks get
+    equal prizes, so a tie at the edge of a quota widens it."""
+    prizes = list(
+        Prize.objects.filter(contest=ranking.round.contest)
+        .exclude(tier=Prize.Tier.SPECIAL)
+        .order_by("order")
+    )
+    standings = list(ranking.standings.order_by("rank", "id"))
+    awards: list[Award] = []
+    index = 0
+    for prize in prizes:
+        given = 0
+        last_rank = None
+        while index < len(standings) and (
+            given < prize.quota or standings[index].rank == last_rank
+        ):
+            standing = standings[index]
+            awards.append(Award(prize=prize, entry_id=standing.entry_id, ranking=ranking))
+            given += 1
+            last_rank = standing.rank
+            index += 1
+    return Award.objects.bulk_create(awards, ignore_conflicts=True)
+
+
+def is_final_round(round: Round) -> bool:
+    return not Round.objects.filter(contest_id=round.contest_id, sequence__gt=round.sequence).exists()
+
+
+def publish_ranking(*, ranking: Ranking, actor) -> Ranking:
+    """Point the public at this snapshot; the final round's also fixes the prizes."""
+    contest = ranking.round.contest
+    require_role(actor, contest, Role.ORGANISER)
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=ranking.round_id)
+        Ranking.objects.filter(round_id=ranking.round_id, is_published=True).exclude(
+            pk=ranking.pk
+        ).update(is_published=False)
+        ranking.is_published = True
+        ranking.published_at = timezone.now()
+        ranking.published_by = actor
+        ranking.save(update_fields=["is_published", "published_at", "published_by"])
+        if is_final_round(ranking.round):
+            derive_awards(ranking)
+            locked = Contest.objects.select_for_update().get(pk=contest.pk)
+            if locked.status != Contest.Status.RESULTS_PUBLISHED:
+                ContestTransition.objects.create(
+                    contest=locked,
+                    from_status=locked.status,
+                    to_status=Contest.Status.RESULTS_PUBLISHED,
+                    actor=actor,
+                    note=f"ranking v{ranking.version}",
+                )
+                locked.status = Contest.Status.RESULTS_PUBLISHED
+                locked.save(update_fields=["status"])
+    return ranking
+
+
+def unpublish_ranking(*, ranking: Ranking, actor) -> Ranking:
+    require_role(actor, ranking.round.contest, Role.ORGANISER)
+    ranking.is_published = False
+    ranking.save(update_fields=["is_published"])
+    return ranking

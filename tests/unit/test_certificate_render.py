@@ -1,0 +1,245 @@
+"""Tests for the pure certificate renderer (no database needed)."""
+
+import datetime
+import io
+import re
+import unicodedata
+from dataclasses import replace
+
+import pypdf
+import pypdfium2
+import pytest
+import zxingcpp
+
+from certificates import render
+from certificates.render import (
+    FONT_FAMILY,
+    CertificateData,
+    certificate_html,
+    formal_date_line,
+    render_certificate_pdf,
+)
+
+# A name full of stacked Vietnamese diacritics (horn + hook, breve + dot...).
+NAME = "Đặng Thị Hằng Ngữ"
+URL = "https://hoithi.hanoi.gov.vn/xac-thuc/7F3K-Q9ZT-M2XA"
+
+
+def make_data(**changes) -> CertificateData:
+    data = CertificateData(
+        theme="party",
+        kind="prize",
+        superior_body="Đảng bộ Thành phố Hà Nội",
+        issuing_body="Đảng ủy Khối các cơ quan Thành phố",
+        number="Số 12-GCN/ĐUK",
+        title="GIẤY CHỨNG NHẬN",
+        recipient_name=NAME,
+        recipient_unit="Đảng bộ cơ quan Sở Nội vụ",
+        achievement="Đã đạt Giải Nhất",
+        contest_name='Hội thi báo cáo viên giới thiệu mô hình "Dân vận khéo" năm 2019',
+        entry_title="Chi bộ bốn tốt gắn với xây dựng cơ quan văn hóa",
+        place="Hà Nội",
+        issued_on=datetime.date(2019, 10, 5),
+        signing_on_behalf="T/M BAN THƯỜNG VỤ",
+        signer_title="PHÓ BÍ THƯ",
+        signer_name="Nguyễn Văn Phong",
+        verification_url=URL,
+        verification_code="7F3K-Q9ZT-M2XA",
+    )
+    return replace(data, **changes)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Text of every page as pypdf extracts it, whitespace runs collapsed to one space."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    raw = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", raw)
+
+
+def pdf_fonts(pdf: bytes) -> list[tuple[str, bool]]:
+    """(BaseFont without the subset tag, has an embedded font file) for every font used."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    found: dict[str, bool] = {}
+
+    def embedded(font) -> bool:
+        descriptors = [font.get("/FontDescriptor")]
+        for descendant in font.get("/DescendantFonts", []):
+            descriptors.append(descendant.get_object().get("/FontDescriptor"))
+        files = ("/FontFile", "/FontFile2", "/FontFile3")
+        return any(d is not None and any(k in d.get_object() for k in files) for d in descriptors)
+
+    def walk(resources, seen):
+        if resources is None or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        resources = resources.get_object()
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            name = str(font["/BaseFont"]).lstrip("/")
+            name = name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name
+            found[name] = found.get(name, False) or embedded(font)
+        for xobject in (resources.get("/XObject") or {}).values():
+            walk(xobject.get_object().get("/Resources"), seen)
+
+    for page in reader.pages:
+        walk(page.get("/Resources"), set())
+    return sorted(found.items())
+
+
+def page_count(pdf: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def party_pdf() -> bytes:
+    return render_certificate_pdf(make_data())
+
+
+@pytest.fixture(scope="module")
+def state_pdf() -> bytes:
+    return render_certificate_pdf(
+        make_data(
+            theme="state",
+            superior_body="UBND THÀNH PHỐ HÀ NỘI",
+            issuing_body="SỞ NỘI VỤ",
+            number="Số: 12/GCN-SNV",
+            signing_on_behalf="KT. GIÁM ĐỐC",
+            signer_title="PHÓ GIÁM ĐỐC",
+        )
+    )
+
+
+# --------------------------------------------------------------------------- date line
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (datetime.date(2019, 10, 5), "Hà Nội, ngày 05 tháng 10 năm 2019"),
+        (datetime.date(2020, 2, 9), "Hà Nội, ngày 09 tháng 02 năm 2020"),
+        (datetime.date(2021, 3, 15), "Hà Nội, ngày 15 tháng 3 năm 2021"),
+        (datetime.date(2019, 1, 31), "Hà Nội, ngày 31 tháng 01 năm 2019"),
+        (datetime.date(2022, 12, 1), "Hà Nội, ngày 01 tháng 12 năm 2022"),
+    ],
+)
+def test_formal_date_line(day, expected):
+    assert formal_date_line("Hà Nội", day) == expected
+
+
+# --------------------------------------------------------------------------- PDF content
+
+
+def test_party_pdf_is_one_page_with_name_header_and_date(party_pdf):
+    assert party_pdf.startswith(b"%PDF-")
+    assert page_count(party_pdf) == 1
+    assert unicodedata.is_normalized("NFC", NAME)
+    text = pdf_text(party_pdf)
+    # pypdf gives back precomposed (NFC) text: no normalisation needed.
+    assert unicodedata.is_normalized("NFC", text)
+    assert NAME in text
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text
+    assert "Hà Nội, ngày 05 tháng 10 năm 2019" in text
+    assert "Số 12-GCN/ĐUK" in text
+    assert "ĐẢNG ỦY KHỐI CÁC CƠ QUAN THÀNH PHỐ" in text  # upper-cased issuing body
+    assert "Đã đạt Giải Nhất" in text
+    assert "T/M BAN THƯỜNG VỤ" in text
+    assert "Nguyễn Văn Phong" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in text
+    # The footer is drawn once (its in-flow copy is invisible).
+    assert text.count("Nguyễn Văn Phong") == 1
+
+
+def test_state_pdf_has_national_header(state_pdf):
+    assert page_count(state_pdf) == 1
+    text = pdf_text(state_pdf)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Số: 12/GCN-SNV" in text
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" not in text
+    assert NAME in text
+
+
+@pytest.mark.parametrize("which", ["party_pdf", "state_pdf"])
+def test_only_liberation_serif_is_embedded(which, request):
+    pdf = request.getfixturevalue(which)
+    fonts = pdf_fonts(pdf)
+    assert fonts, "no font found in the PDF"
+    expected = re.sub(r"[^a-z]", "", FONT_FAMILY.lower())
+    for name, is_embedded in fonts:
+        assert re.sub(r"[^a-z]", "", name.lower()).startswith(expected), fonts
+        assert "dejavu" not in name.lower()
+        assert is_embedded, f"{name} is not embedded"
+
+
+@pytest.mark.parametrize("which", ["party_pdf", "state_pdf"])
+def test_qr_code_decodes_to_verification_url(which, request):
+    pdf = request.getfixturevalue(which)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=150 / 72).to_pil()  # ~150 dpi
+    finally:
+        document.close()
+    codes = [b for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(codes) == 1
+    assert codes[0].text == URL
+
+
+def test_decomposed_input_comes_out_precomposed():
+    nfd = unicodedata.normalize("NFD", NAME)
+    assert nfd != NAME
+    data = make_data(
+        recipient_name=nfd,
+        recipient_unit=unicodedata.normalize("NFD", "Đảng bộ cơ quan Sở Nội vụ"),
+        place=unicodedata.normalize("NFD", "Hà Nội"),
+    )
+
+    page = certificate_html(data)
+    assert unicodedata.is_normalized("NFC", page)
+    assert NAME in page
+    assert nfd not in page
+
+    text = pdf_text(render_certificate_pdf(data))
+    assert unicodedata.is_normalized("NFC", text)
+    assert NAME in text
+    assert "Đảng bộ cơ quan Sở Nội vụ" in text
+    assert "Hà Nội, ngày 05 tháng 10 năm 2019" in text
+
+
+def test_markup_in_input_is_escaped():
+    name = "Nguyễn <b>Văn</b> A & Cộng sự"
+    page = certificate_html(make_data(recipient_name=name))
+    assert "Nguyễn &lt;b&gt;Văn&lt;/b&gt; A &amp; Cộng sự" in page
+    assert "<b>Văn</b>" not in page
+
+    text = pdf_text(render_certificate_pdf(make_data(recipient_name=name)))
+    assert name in text
+
+
+@pytest.mark.parametrize("optimistic_guess", [False, True])
+def test_very_long_texts_still_fit_on_one_page(optimistic_guess, monkeypatch):
+    if optimistic_guess:
+        # Start from the normal layout so the shrink-and-retry path is exercised.
+        monkeypatch.setattr(render, "_density_for", lambda data: 0)
+    filler = "Hội thi báo cáo viên giới thiệu mô hình Dân vận khéo "
+    data = make_data(
+        contest_name=(filler * 20)[:480].strip() + " HẾT TÊN HỘI THI",
+        entry_title=(filler * 20)[:480].strip() + " HẾT TÊN MÔ HÌNH",
+        recipient_unit=(filler * 10)[:255].strip(),
+    )
+    pdf = render_certificate_pdf(data)
+    assert page_count(pdf) == 1
+    text = pdf_text(pdf)
+    assert NAME in text
+    # Nothing was cut off: the ends of the long texts and the footer are there.
+    assert "HẾT TÊN HỘI THI" in text
+    assert "HẾT TÊN MÔ HÌNH" in text
+    assert "Nguyễn Văn Phong" in text
+    assert URL in text
+
+
+def test_unknown_theme_is_rejected():
+    with pytest.raises(ValueError):
+        certificate_html(make_data(theme="royal"))
