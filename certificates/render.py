@@ -312,7 +312,7 @@ def _density_for(d: CertificateData) -> int:
     return 3
 
 
-def _html_document(d: CertificateData, density: int) -> str:
+def _html_document(d: CertificateData, density: int, *, inline_css: bool = True) -> str:
     header = _party_header(d) if d.theme == "party" else _state_header(d)
     lead_in = LEAD_IN.get(d.kind, "Chứng nhận")
     contest = f"tại {d.contest_name}" if d.contest_name else ""
@@ -344,12 +344,11 @@ def _html_document(d: CertificateData, density: int) -> str:
         "</tr></table>"
     )
     page_title = f"{d.title} - {d.recipient_name}" if d.title else d.recipient_name
+    style = f"<style>\n{STYLESHEET}\n</style>" if inline_css else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="vi"><head><meta charset="utf-8">'
-        f"<title>{_e(page_title)}</title>"
-        f"<style>\n{STYLESHEET}\n</style>"
-        "</head>"
+        f"<title>{_e(page_title)}</title>{style}</head>"
         f'<body class="d{density}">'
         f"{header}"
         f"{_line('title', _upper(d.title))}"
@@ -370,7 +369,11 @@ def _validate(d: CertificateData) -> None:
 
 
 def certificate_html(data: CertificateData) -> str:
-    """The certificate as a standalone HTML document with inline CSS."""
+    """The certificate as a standalone HTML document with inline CSS.
+
+    The body text size is picked from the text lengths; unlike
+    :func:`render_certificate_pdf` it is not checked against an actual layout.
+    """
     d = _normalised(data)
     _validate(d)
     return _html_document(d, _density_for(d))
@@ -425,15 +428,6 @@ def _url_fetcher(url: str, *args, **kwargs):
     raise ValueError(f"refusing to fetch {url!r} while rendering a certificate")
 
 
-def _body_document(d: CertificateData, density: int) -> str:
-    # The stylesheet is applied once, pre-parsed, through ``stylesheets=``;
-    # strip the inline <style> so it is not parsed again for every PDF.
-    document = _html_document(d, density)
-    start = document.index("<style>")
-    end = document.index("</style>") + len("</style>")
-    return document[:start] + document[end:]
-
-
 def render_certificate_pdf(data: CertificateData) -> bytes:
     """Render one certificate to a one-page A4 landscape PDF."""
     from weasyprint import HTML
@@ -444,7 +438,9 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
     density = _density_for(d)
     while True:
         document = HTML(
-            string=_body_document(d, density),
+            # The stylesheet is passed pre-parsed through ``stylesheets=``
+            # rather than inlined, so it is not parsed again for every PDF.
+            string=_html_document(d, density, inline_css=False),
             base_url=FONTS_DIR.as_uri() + "/",
             url_fetcher=_url_fetcher,
         ).render(font_config=font_config, stylesheets=[css])

@@ -89,6 +89,25 @@ def pdf_fonts(pdf: bytes) -> list[tuple[str, bool]]:
     return sorted(found.items())
 
 
+def text_box(pdf: bytes, needle: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) in PDF points of ``needle`` on page 1 (y grows upwards)."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        text_page = document[0].get_textpage()
+        found = text_page.search(needle).get_next()
+        assert found is not None, f"{needle!r} not found on page 1"
+        index, count = found
+        boxes = [text_page.get_charbox(i) for i in range(index, index + count)]
+    finally:
+        document.close()
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
 def page_count(pdf: bytes) -> int:
     return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
@@ -148,6 +167,19 @@ def test_party_pdf_is_one_page_with_name_header_and_date(party_pdf):
     assert "T/M BAN THƯỜNG VỤ" in text
     assert "Nguyễn Văn Phong" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in text
+    # Layout: header above title above name; party name right of the issuer;
+    # signing block right of centre and below the name.
+    issuer = text_box(party_pdf, "ĐẢNG ỦY KHỐI")
+    party = text_box(party_pdf, "ĐẢNG CỘNG SẢN VIỆT NAM")
+    title = text_box(party_pdf, "GIẤY CHỨNG NHẬN")
+    name = text_box(party_pdf, NAME)
+    signer = text_box(party_pdf, "Nguyễn Văn Phong")
+    assert party[0] > issuer[2]
+    assert issuer[1] > title[3] and party[1] > title[3]
+    assert title[1] > name[3] > name[1] > signer[3]
+    page_width = float(pypdf.PdfReader(io.BytesIO(party_pdf)).pages[0].mediabox.width)
+    assert page_width > 800  # landscape A4 is 842 pt wide
+    assert signer[0] > page_width / 2
     # The footer is drawn once (its in-flow copy is invisible).
     assert text.count("Nguyễn Văn Phong") == 1
 
@@ -238,6 +270,10 @@ def test_very_long_texts_still_fit_on_one_page(optimistic_guess, monkeypatch):
     assert "HẾT TÊN MÔ HÌNH" in text
     assert "Nguyễn Văn Phong" in text
     assert URL in text
+    # ... and the body text stays clear of the footer pinned to the bottom.
+    body_bottom = text_box(pdf, "HẾT TÊN MÔ HÌNH")[1]
+    footer_top = text_box(pdf, "T/M BAN THƯỜNG VỤ")[3]
+    assert body_bottom > footer_top
 
 
 def test_unknown_theme_is_rejected():

@@ -1,0 +1,98 @@
+"""Shared fixtures and the rule for tests that need real services.
+
+Tests marked `postgres`, `redis` or `browser` skip on a laptop without that service, but when
+REQUIRE_SERVICES=1 (CI) a missing service fails the test instead.
+"""
+
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def missing_service(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "PostgreSQL is not configured (set DATABASE_URL=postgres://...)"
+    if marker == "redis" and not _redis_available():
+        return "Redis is not reachable (set REDIS_URL=redis://...)"
+    if marker == "browser" and not CHROMIUM:
+        return "Chromium is not installed (apt-get install -y chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker):
+            reason = missing_service(marker)
+            if reason:
+                if REQUIRE_SERVICES:
+                    pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+                pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Certificates and uploads go to a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@contextmanager
+def celery_settings(**overrides):
+    """Override Celery settings for a block. The app reads Django's CELERY_* settings, so the
+    namespaced key is the one that takes effect."""
+    from config.celery import app
+
+    keys = {f"CELERY_{name.upper()}": value for name, value in overrides.items()}
+    previous = {key: app.conf.get(key) for key in keys}
+    for key, value in keys.items():
+        app.conf[key] = value
+    try:
+        yield app
+    finally:
+        for key, value in previous.items():
+            app.conf[key] = value
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run inside the caller, as in `make run` without Redis."""
+    with celery_settings(task_always_eager=True):
+        yield
+
+
+@pytest.fixture
+def celery_worker_on_redis():
+    """A real Celery worker thread consuming a queue of this test's own on the real Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"test-{uuid.uuid4().hex}"
+    with celery_settings(task_always_eager=False, task_default_queue=queue) as app:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                          queues=[queue]):
+            yield app
