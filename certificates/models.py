@@ -23,7 +23,9 @@ class CertificateTemplate(models.Model):
     # e.g. "12-QĐ/ĐUK": the decision that confers the prizes.
     decision_reference = models.CharField(_("decision reference"), max_length=100, blank=True)
     number_suffix = models.CharField(
-        _("number suffix"), max_length=60, default="GCN/ĐUK",
+        _("number suffix"),
+        max_length=60,
+        default="GCN/ĐUK",
         help_text=_("Printed after the serial number, e.g. 'GCN/ĐUK'."),
     )
     signing_on_behalf = models.CharField(_("on behalf of"), max_length=120, blank=True)
@@ -41,16 +43,23 @@ class CertificateBatch(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="certificate_batches")
+    contest = models.ForeignKey(
+        Contest, on_delete=models.CASCADE, related_name="certificate_batches"
+    )
     ranking = models.ForeignKey(Ranking, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.contest_id}/{self.pk} ({self.status})"
 
 
 class Certificate(models.Model):
@@ -61,7 +70,11 @@ class Certificate(models.Model):
 
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="certificates")
     batch = models.ForeignKey(
-        CertificateBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+        CertificateBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificates",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="certificates")

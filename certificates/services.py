@@ -43,7 +43,9 @@ def request_certificates(*, contest: Contest, actor) -> CertificateBatch:
     if ranking is None:
         raise DomainError(_("Publish the results before issuing certificates."))
     with transaction.atomic():
-        batch = CertificateBatch.objects.create(contest=contest, ranking=ranking, requested_by=actor)
+        batch = CertificateBatch.objects.create(
+            contest=contest, ranking=ranking, requested_by=actor
+        )
         batch_id = batch.pk
         transaction.on_commit(lambda: _queue_batch(batch_id))
     return batch
@@ -108,7 +110,9 @@ def verification_url(certificate: Certificate) -> str:
     return settings.SITE_URL + reverse("certificates:verify", args=[certificate.verification_code])
 
 
-def certificate_data(certificate: Certificate, template: CertificateTemplate) -> render.CertificateData:
+def certificate_data(
+    certificate: Certificate, template: CertificateTemplate
+) -> render.CertificateData:
     contest = certificate.contest
     entry = certificate.entry
     return render.CertificateData(

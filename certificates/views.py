@@ -13,8 +13,9 @@ from contest.models import Contest
 
 @login_required
 def my_certificates(request):
-    return render(request, "certificates/mine.html",
-                  {"certificates": selectors.certificates_of(request.user)})
+    return render(
+        request, "certificates/mine.html", {"certificates": selectors.certificates_of(request.user)}
+    )
 
 
 @login_required
@@ -22,8 +23,12 @@ def download(request, pk):
     certificate = selectors.certificates_of(request.user).filter(pk=pk).first()
     if certificate is None:
         raise Http404
-    return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf",
-                        as_attachment=True, filename=f"giay-chung-nhan-{certificate.serial}.pdf")
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"giay-chung-nhan-{certificate.serial}.pdf",
+    )
 
 
 def verify(request, code):

@@ -29,10 +29,15 @@ urlpatterns = [
     path("sessions/<int:pk>/draw/", scheduling_views.session_draw, name="session-draw"),
     path("judge/", scoring_views.judge_home, name="judge-home"),
     path("judge/sessions/<int:pk>/", scoring_views.judge_session, name="judge-session"),
-    path("judge/rounds/<int:round_id>/entries/<int:entry_id>/", scoring_views.score_entry,
-         name="score-entry"),
+    path(
+        "judge/rounds/<int:round_id>/entries/<int:entry_id>/",
+        scoring_views.score_entry,
+        name="score-entry",
+    ),
     path("rounds/<int:pk>/rankings/", scoring_views.round_rankings, name="round-rankings"),
-    path("rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"),
+    path(
+        "rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"
+    ),
     path("rankings/<int:pk>/publish/", scoring_views.ranking_publish, name="ranking-publish"),
     path("results/<slug:slug>/", scoring_views.public_results, name="public-results"),
     path("", include("certificates.urls")),

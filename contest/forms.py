@@ -8,8 +8,12 @@ class EntrySignupForm(forms.Form):
     initiative_title = forms.CharField(label=_("Initiative title"), max_length=500)
     field = forms.ChoiceField(label=_("Field"), choices=Field.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=Initiative.Kind.choices)
-    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=10000)
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10000,
+    )
     presenter_name = forms.CharField(label=_("Presenter's full name"), max_length=150)
     presenter_email = forms.EmailField(label=_("Presenter's email"), required=False)
     second_presenter_name = forms.CharField(

@@ -42,9 +42,7 @@ class Unit(models.Model):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="unit_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="unit_not_own_parent"),
             models.CheckConstraint(
                 condition=Q(level="city") | Q(parent__isnull=False),
                 name="unit_below_city_has_parent",
@@ -212,6 +210,9 @@ class ContestTransition(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
 
 class Role(models.TextChoices):
     ORGANISER = "organiser", _("Organiser")
@@ -320,3 +321,6 @@ class EntryPresenter(models.Model):
             models.UniqueConstraint(fields=["entry", "person"], name="presenter_once_per_entry"),
             models.UniqueConstraint(fields=["entry", "order"], name="presenter_order_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.person_id}"

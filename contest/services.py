@@ -119,9 +119,7 @@ def register_entry(
             _("An individual initiative has exactly one presenter."), field="presenters"
         )
     unit = membership.unit
-    if Initiative.objects.filter(
-        entries__contest=contest, unit=unit, title__iexact=title
-    ).exists():
+    if Initiative.objects.filter(entries__contest=contest, unit=unit, title__iexact=title).exists():
         raise DomainError(
             _("This unit has already entered an initiative with this title."),
             field="initiative_title",
@@ -191,8 +189,10 @@ def _notify_submitter(entry: Entry, subject: str, body: str) -> None:
 def approve_entry(*, entry: Entry, actor) -> Entry:
     require_role(actor, entry.contest, Role.ORGANISER)
     with transaction.atomic():
-        entry = Entry.objects.select_for_update().select_related("contest", "initiative").get(
-            pk=entry.pk
+        entry = (
+            Entry.objects.select_for_update()
+            .select_related("contest", "initiative")
+            .get(pk=entry.pk)
         )
         if entry.status == Entry.Status.APPROVED:
             return entry

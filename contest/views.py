@@ -36,7 +36,9 @@ def entry_signup(request, slug):
     contest = get_object_or_404(Contest, slug=slug)
     membership = selectors.representative_membership(request.user, contest)
     if membership is None:
-        messages.error(request, _("Only a unit representative of this contest can sign up entries."))
+        messages.error(
+            request, _("Only a unit representative of this contest can sign up entries.")
+        )
         return redirect("contest-detail", slug=slug)
     form = EntrySignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +68,8 @@ def entry_signup(request, slug):
             messages.success(request, _("Your entry has been registered and awaits approval."))
             return redirect("contest-detail", slug=slug)
     return render(
-        request, "contest/entry_signup.html",
+        request,
+        "contest/entry_signup.html",
         {"contest": contest, "form": form, "unit": membership.unit},
     )
 
@@ -81,7 +84,9 @@ def entry_decide(request, pk):
             messages.success(request, _("Entry approved."))
         else:
             form = RejectForm(request.POST)
-            reason = form.data.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
+            reason = (
+                form.data.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
+            )
             services.reject_entry(entry=entry, actor=request.user, reason=reason)
             messages.success(request, _("Entry rejected."))
     except DomainError as error:

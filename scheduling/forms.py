@@ -9,7 +9,8 @@ from scheduling.models import Panel
 class PanelForm(forms.Form):
     name = forms.CharField(label=_("Panel name"), max_length=200)
     judges = forms.ModelMultipleChoiceField(
-        label=_("Judges"), queryset=get_user_model().objects.none(),
+        label=_("Judges"),
+        queryset=get_user_model().objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
     head_judge = forms.ModelChoiceField(
@@ -18,9 +19,14 @@ class PanelForm(forms.Form):
 
     def __init__(self, *args, contest, **kwargs):
         super().__init__(*args, **kwargs)
-        judges = get_user_model().objects.filter(
-            memberships__contest=contest, memberships__role__in=[Role.JUDGE, Role.HEAD_JUDGE]
-        ).distinct().order_by("last_name", "username")
+        judges = (
+            get_user_model()
+            .objects.filter(
+                memberships__contest=contest, memberships__role__in=[Role.JUDGE, Role.HEAD_JUDGE]
+            )
+            .distinct()
+            .order_by("last_name", "username")
+        )
         self.fields["judges"].queryset = judges
         self.fields["head_judge"].queryset = judges
         self.fields["judges"].label_from_instance = lambda u: u.get_full_name() or u.username
@@ -30,7 +36,8 @@ class PanelForm(forms.Form):
 class SessionForm(forms.Form):
     name = forms.CharField(label=_("Session name"), max_length=200)
     starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
     )
     room = forms.CharField(label=_("Room"), max_length=200, required=False)
@@ -43,7 +50,9 @@ class SessionForm(forms.Form):
 
 class DrawForm(forms.Form):
     witnesses = forms.CharField(
-        label=_("Witnesses"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label=_("Witnesses"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         max_length=2000,
     )
     reason = forms.CharField(label=_("Reason (for a redraw)"), required=False, max_length=2000)

@@ -96,6 +96,9 @@ class PanelSeat(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.panel_id}: {self.judge_id} ({self.role})"
+
 
 class Session(models.Model):
     """A sitting of a round in one room before one panel; a cluster (cụm) is one session."""
@@ -140,14 +143,15 @@ class Slot(models.Model):
         ordering = ["session", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["round", "entry"], name="slot_entry_once_per_round"),
-            models.UniqueConstraint(
-                fields=["session", "position"], name="slot_position_unique"
-            ),
+            models.UniqueConstraint(fields=["session", "position"], name="slot_position_unique"),
             models.CheckConstraint(
                 condition=Q(planned_end__isnull=True) | Q(planned_end__gt=F("planned_start")),
                 name="slot_ends_after_start",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.position}: {self.entry_id}"
 
 
 class Draw(models.Model):
@@ -161,7 +165,9 @@ class Draw(models.Model):
     result_entries = models.JSONField()
     witnesses = models.TextField(_("witnesses"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     drawn_at = models.DateTimeField(auto_now_add=True)
     is_current = models.BooleanField(default=True)
 
@@ -172,3 +178,6 @@ class Draw(models.Model):
                 fields=["session"], condition=Q(is_current=True), name="draw_one_current"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} @ {self.drawn_at:%Y-%m-%d %H:%M}"

@@ -74,8 +74,9 @@ def create_session(
         )
     for entry in entries:
         if entry.contest_id != contest.pk or entry.status != Entry.Status.APPROVED:
-            raise DomainError(_("Only approved entries of this contest can be scheduled."),
-                              field="entries")
+            raise DomainError(
+                _("Only approved entries of this contest can be scheduled."), field="entries"
+            )
     if not entries:
         raise DomainError(_("There is no approved entry left to schedule."), field="entries")
     try:

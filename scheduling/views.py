@@ -34,8 +34,12 @@ def round_schedule(request, pk):
                 if session_form.is_valid():
                     data = session_form.cleaned_data
                     services.create_session(
-                        round=round, name=data["name"], starts_at=data["starts_at"],
-                        panel=data["panel"], room_name=data["room"], actor=request.user,
+                        round=round,
+                        name=data["name"],
+                        starts_at=data["starts_at"],
+                        panel=data["panel"],
+                        room_name=data["room"],
+                        actor=request.user,
                     )
                     messages.success(request, _("Session created."))
                     return redirect("round-schedule", pk=pk)
@@ -50,8 +54,12 @@ def round_schedule(request, pk):
         request,
         "scheduling/round_schedule.html",
         {
-            "round": round, "contest": contest, "sessions": sessions,
-            "panel_form": panel_form, "session_form": session_form, "draw_form": DrawForm(),
+            "round": round,
+            "contest": contest,
+            "sessions": sessions,
+            "panel_form": panel_form,
+            "session_form": session_form,
+            "draw_form": DrawForm(),
             "statuses": Round.Status,
         },
     )
@@ -85,7 +93,9 @@ def session_draw(request, pk):
             draw = services.draw_running_order(
                 session=session, actor=request.user, **form.cleaned_data
             )
-            messages.success(request, _("Running order drawn. Seed: %(seed)s") % {"seed": draw.seed})
+            messages.success(
+                request, _("Running order drawn. Seed: %(seed)s") % {"seed": draw.seed}
+            )
         except DomainError as error:
             messages.error(request, error.message)
     else:
@@ -98,8 +108,9 @@ def session_draw(request, pk):
 def round_status(request, pk):
     round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
     try:
-        services.set_round_status(round=round, status=request.POST.get("status", ""),
-                                  actor=request.user)
+        services.set_round_status(
+            round=round, status=request.POST.get("status", ""), actor=request.user
+        )
         messages.success(request, _("Round status changed."))
     except DomainError as error:
         messages.error(request, error.message)

@@ -109,6 +109,9 @@ class ScoreSheet(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"round {self.round_id} · entry {self.entry_id} · judge {self.judge_id}"
+
 
 class Mark(models.Model):
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="marks")
@@ -120,6 +123,9 @@ class Mark(models.Model):
             models.UniqueConstraint(fields=["sheet", "criterion"], name="mark_once_per_criterion"),
             models.CheckConstraint(condition=Q(value__gte=0), name="mark_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id} = {self.value}"
 
 
 class ScoreSheetEvent(models.Model):
@@ -141,6 +147,9 @@ class ScoreSheetEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} sheet {self.sheet_id}"
 
 
 class Ranking(models.Model):
@@ -196,6 +205,9 @@ class Standing(models.Model):
             models.CheckConstraint(condition=Q(rank__gte=1), name="standing_rank_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.rank}. entry {self.entry_id}"
+
 
 class Prize(models.Model):
     """A prize tier of a contest (giải Nhất, Nhì, Ba, Khuyến khích, or a special prize)."""
@@ -236,3 +248,6 @@ class Award(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ranking", "entry"], name="award_one_per_entry"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.prize_id} → entry {self.entry_id}"

@@ -6,17 +6,14 @@ from scoring.models import Award, Ranking, ScoreSheet, Standing
 
 
 def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
-    return (
-        rankings.select_related("round")
-        .prefetch_related(
-            Prefetch(
-                "standings",
-                queryset=Standing.objects.select_related(
-                    "entry__initiative", "entry__unit"
-                ).order_by("rank", "id"),
+    return rankings.select_related("round").prefetch_related(
+        Prefetch(
+            "standings",
+            queryset=Standing.objects.select_related("entry__initiative", "entry__unit").order_by(
+                "rank", "id"
             ),
-            Prefetch("awards", queryset=Award.objects.select_related("prize")),
-        )
+        ),
+        Prefetch("awards", queryset=Award.objects.select_related("prize")),
     )
 
 

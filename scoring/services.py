@@ -13,7 +13,16 @@ from contest.selectors import require_role
 from scheduling.models import Round
 from scheduling.selectors import slot_for_judging
 from scoring import tabulation
-from scoring.models import Award, Criterion, Mark, Prize, Ranking, ScoreSheet, ScoreSheetEvent, Standing
+from scoring.models import (
+    Award,
+    Criterion,
+    Mark,
+    Prize,
+    Ranking,
+    ScoreSheet,
+    ScoreSheetEvent,
+    Standing,
+)
 
 
 def _parse_value(raw) -> Decimal:
@@ -138,13 +147,23 @@ def compute_ranking(*, round: Round) -> Ranking:
             Mark.objects.filter(
                 sheet__round=round,
                 sheet__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED],
-            ).values_list("sheet_id", "sheet__entry_id", "sheet__judge_id", "criterion_id",
-                          "value", "sheet__updated_at")
+            ).values_list(
+                "sheet_id",
+                "sheet__entry_id",
+                "sheet__judge_id",
+                "criterion_id",
+                "value",
+                "sheet__updated_at",
+            )
         )
         sheet_ids = {row[0] for row in rows}
         changed_at = max((row[5] for row in rows), default=None)
         newest = Ranking.objects.filter(round=round).order_by("-version").first()
-        if newest and newest.sheet_count == len(sheet_ids) and newest.sheets_changed_at == changed_at:
+        if (
+            newest
+            and newest.sheet_count == len(sheet_ids)
+            and newest.sheets_changed_at == changed_at
+        ):
             return newest
         results = tabulation.tabulate(
             [
@@ -204,7 +223,9 @@ def derive_awards(ranking: Ranking) -> list[Award]:
 
 
 def is_final_round(round: Round) -> bool:
-    return not Round.objects.filter(contest_id=round.contest_id, sequence__gt=round.sequence).exists()
+    return not Round.objects.filter(
+        contest_id=round.contest_id, sequence__gt=round.sequence
+    ).exists()
 
 
 def publish_ranking(*, ranking: Ranking, actor) -> Ranking:

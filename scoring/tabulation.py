@@ -74,7 +74,9 @@ def assign_ranks(scores: Sequence[Decimal], *, style: str = "standard") -> list[
     return ranks
 
 
-def weighted_sheet_score(values: dict[str, Fraction], criteria: Sequence[CriterionSpec]) -> Fraction:
+def weighted_sheet_score(
+    values: dict[str, Fraction], criteria: Sequence[CriterionSpec]
+) -> Fraction:
     """A judge's score for one entry: the weighted mean of the criteria they marked."""
     weights = {c.key: Fraction(c.weight) for c in criteria}
     total_weight = sum(weights[key] for key in values)

@@ -13,7 +13,12 @@ from config.forms import add_domain_error
 from contest.models import Contest, Role
 from contest.selectors import roles_of
 from scheduling.models import Round, Session
-from scheduling.selectors import running_order_for_judge, seat_of, sessions_for_judge, slot_for_judging
+from scheduling.selectors import (
+    running_order_for_judge,
+    seat_of,
+    sessions_for_judge,
+    slot_for_judging,
+)
 from scoring import selectors, services
 from scoring.forms import ScoreSheetForm
 from scoring.models import Criterion, Ranking, ScoreSheet
@@ -21,7 +26,9 @@ from scoring.models import Criterion, Ranking, ScoreSheet
 
 @login_required
 def judge_home(request):
-    return render(request, "scoring/judge_home.html", {"sessions": sessions_for_judge(request.user)})
+    return render(
+        request, "scoring/judge_home.html", {"sessions": sessions_for_judge(request.user)}
+    )
 
 
 @login_required
@@ -47,15 +54,21 @@ def score_entry(request, round_id, entry_id):
         raise Http404
     criteria = list(Criterion.objects.filter(rubric__round=round).select_related("part"))
     sheet = ScoreSheet.objects.filter(round=round, entry_id=entry_id, judge=request.user).first()
-    marks = {m.criterion.code: m.value.normalize() for m in sheet.marks.select_related("criterion")} if sheet else {}
+    marks = (
+        {m.criterion.code: m.value.normalize() for m in sheet.marks.select_related("criterion")}
+        if sheet
+        else {}
+    )
     read_only = bool(sheet and sheet.status != ScoreSheet.Status.DRAFT)
-    form = ScoreSheetForm(request.POST or None, criteria=criteria, initial_marks=marks,
-                          disabled=read_only)
+    form = ScoreSheetForm(
+        request.POST or None, criteria=criteria, initial_marks=marks, disabled=read_only
+    )
     if request.method == "POST" and not read_only and form.is_valid():
         submit = "submit" in request.POST
         try:
-            services.save_score_sheet(judge=request.user, round=round, entry=slot.entry,
-                                      marks=form.marks(), submit=submit)
+            services.save_score_sheet(
+                judge=request.user, round=round, entry=slot.entry, marks=form.marks(), submit=submit
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -64,8 +77,14 @@ def score_entry(request, round_id, entry_id):
     return render(
         request,
         "scoring/score_entry.html",
-        {"round": round, "slot": slot, "entry": slot.entry, "form": form, "sheet": sheet,
-         "read_only": read_only},
+        {
+            "round": round,
+            "slot": slot,
+            "entry": slot.entry,
+            "form": form,
+            "sheet": sheet,
+            "read_only": read_only,
+        },
     )
 
 
@@ -122,4 +141,6 @@ def public_results(request, slug):
     for ranking in rankings:
         ranking.prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
         ranking.quantum = Decimal(1).scaleb(-ranking.decimals)
-    return render(request, "scoring/public_results.html", {"contest": contest, "rankings": rankings})
+    return render(
+        request, "scoring/public_results.html", {"contest": contest, "rankings": rankings}
+    )

@@ -51,9 +51,12 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
-    """Certificates and uploads go to a throwaway folder."""
+def _test_settings(tmp_path, settings):
+    """Certificates and uploads go to a throwaway folder; passwords hash fast; messages are
+    asserted in English unless a test asks for Vietnamese (Accept-Language: vi)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -93,6 +96,7 @@ def celery_worker_on_redis():
 
     queue = f"test-{uuid.uuid4().hex}"
     with celery_settings(task_always_eager=False, task_default_queue=queue) as app:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                          queues=[queue]):
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
+        ):
             yield app

@@ -20,10 +20,16 @@ PRESENTERS = {
 }
 MARKS = {  # judge -> entry index -> marks
     "judge1": {1: {"content": "8.5", "delivery": "9.25"}, 2: {"content": "7", "delivery": "8"}},
-    "judge2": {0: {"content": "9", "delivery": "8.75"}, 1: {"content": "8", "delivery": "9"},
-               2: {"content": "7.5", "delivery": "7.25"}},
-    "judge3": {0: {"content": "9.5", "delivery": "9"}, 1: {"content": "8", "delivery": "8.5"},
-               2: {"content": "6.5", "delivery": "7"}},
+    "judge2": {
+        0: {"content": "9", "delivery": "8.75"},
+        1: {"content": "8", "delivery": "9"},
+        2: {"content": "7.5", "delivery": "7.25"},
+    },
+    "judge3": {
+        0: {"content": "9.5", "delivery": "9"},
+        1: {"content": "8", "delivery": "8.5"},
+        2: {"content": "6.5", "delivery": "7"},
+    },
 }
 
 
@@ -77,24 +83,33 @@ def run_thin_path(world: World) -> dict:
 
     response = organiser.post(
         f"/api/contests/{contest.slug}/panels/",
-        {"name": "Ban giám khảo", "judges": [
-            {"username": "judge1", "unit": world.units[0].code, "head": True},
-            {"username": "judge2"}, {"username": "judge3"},
-        ]},
+        {
+            "name": "Ban giám khảo",
+            "judges": [
+                {"username": "judge1", "unit": world.units[0].code, "head": True},
+                {"username": "judge2"},
+                {"username": "judge3"},
+            ],
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
     panel_id = response.json()["id"]
     response = organiser.post(
         f"/api/rounds/{world.final.pk}/sessions/",
-        {"name": "Chung khảo", "starts_at": session_start().isoformat(), "room": "Hội trường A",
-         "panel": panel_id},
+        {
+            "name": "Chung khảo",
+            "starts_at": session_start().isoformat(),
+            "room": "Hội trường A",
+            "panel": panel_id,
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
     session_id = response.json()["id"]
     response = organiser.post(
-        f"/api/sessions/{session_id}/draw/", {"witnesses": "Đại diện Sở Nội vụ, Sở Tài chính"},
+        f"/api/sessions/{session_id}/draw/",
+        {"witnesses": "Đại diện Sở Nội vụ, Sở Tài chính"},
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
@@ -102,8 +117,9 @@ def run_thin_path(world: World) -> dict:
     assert sorted(draw["result_entries"]) == sorted(entries)
     assert re.fullmatch(r"[0-9a-f]{64}", draw["seed"])
     assert Draw.objects.get(pk=draw["id"]).witnesses.startswith("Đại diện")
-    response = organiser.post(f"/api/rounds/{world.final.pk}/status/", {"status": "open"},
-                              content_type="application/json")
+    response = organiser.post(
+        f"/api/rounds/{world.final.pk}/status/", {"status": "open"}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
 
     judges = {judge.username: judge for judge in world.judges}
@@ -127,7 +143,11 @@ def run_thin_path(world: World) -> dict:
     assert entries[0] not in {slot["entry_id"] for slot in order}
     response = judge1.post(
         "/api/score-sheets/",
-        {"round": world.final.pk, "entry": entries[0], "marks": {"content": "10", "delivery": "10"}},
+        {
+            "round": world.final.pk,
+            "entry": entries[0],
+            "marks": {"content": "10", "delivery": "10"},
+        },
         content_type="application/json",
     )
     assert response.status_code == 403
@@ -139,8 +159,13 @@ def run_thin_path(world: World) -> dict:
     ranking = wait_for(complete_ranking)
     standings = ranking["standings"]
     # Entry 0: judges 2 and 3 only. judge2 (9*3+8.75*2)/5 = 8.90, judge3 (9.5*3+9*2)/5 = 9.30.
-    assert standings[0] == {**standings[0], "entry_id": entries[0], "rank": 1, "score": "9.10",
-                            "judges_counted": 2}
+    assert standings[0] == {
+        **standings[0],
+        "entry_id": entries[0],
+        "rank": 1,
+        "score": "9.10",
+        "judges_counted": 2,
+    }
     assert [s["entry_id"] for s in standings] == [entries[0], entries[1], entries[2]]
     # Entry 1: 8.80, 8.40, 8.20 -> 8.4666... -> 8.47 (half-up once, at the end).
     assert standings[1]["score"] == "8.47" and standings[1]["judges_counted"] == 3
@@ -153,8 +178,8 @@ def run_thin_path(world: World) -> dict:
     public = Client().get(f"/api/public/contests/{contest.slug}/results/").json()
     assert [s["entry_id"] for s in public[0]["standings"]] == [entries[0], entries[1], entries[2]]
     assert public[0]["standings"][0]["prize"] == "Giải Nhất"
-    page = Client().get(f"/results/{contest.slug}/")
-    assert "9,10" in page.content.decode()
+    page = Client().get(f"/results/{contest.slug}/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert "9,10" in page.content.decode()  # Vietnamese decimal comma
 
     response = organiser.post(f"/api/contests/{contest.slug}/certificate-batches/")
     assert response.status_code == 202, response.content

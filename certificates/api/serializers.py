@@ -17,8 +17,16 @@ class CertificateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = ["id", "contest", "kind", "serial", "recipient_name", "achievement", "issued_on",
-                  "download_url"]
+        fields = [
+            "id",
+            "contest",
+            "kind",
+            "serial",
+            "recipient_name",
+            "achievement",
+            "issued_on",
+            "download_url",
+        ]
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -27,8 +35,16 @@ class VerificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = ["verification_code", "recipient_name", "achievement", "contest", "issued_on",
-                  "serial", "sha256", "valid"]
+        fields = [
+            "verification_code",
+            "recipient_name",
+            "achievement",
+            "contest",
+            "issued_on",
+            "serial",
+            "sha256",
+            "valid",
+        ]
 
     def get_valid(self, certificate) -> bool:
         return certificate.revoked_at is None

@@ -45,8 +45,15 @@ class EntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Entry
         fields = [
-            "id", "unit", "initiative_title", "field", "kind", "presenters", "status",
-            "decision_reason", "created_at",
+            "id",
+            "unit",
+            "initiative_title",
+            "field",
+            "kind",
+            "presenters",
+            "status",
+            "decision_reason",
+            "created_at",
         ]
 
 

@@ -20,7 +20,9 @@ class ContestListView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = ContestSerializer
-    queryset = Contest.objects.select_related("organising_unit", "advances_to").order_by("-year", "id")
+    queryset = Contest.objects.select_related("organising_unit", "advances_to").order_by(
+        "-year", "id"
+    )
 
 
 class ContestEntriesView(APIView):

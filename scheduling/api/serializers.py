@@ -49,8 +49,15 @@ class SlotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Slot
-        fields = ["position", "entry_id", "initiative_title", "unit", "presenters",
-                  "planned_start", "planned_end"]
+        fields = [
+            "position",
+            "entry_id",
+            "initiative_title",
+            "unit",
+            "presenters",
+            "planned_start",
+            "planned_end",
+        ]
 
     def get_presenters(self, slot) -> list[str]:
         return [person.full_name for person in slot.entry.presenters.all()]
@@ -74,8 +81,18 @@ class DrawInputSerializer(serializers.Serializer):
 class DrawSerializer(serializers.ModelSerializer):
     class Meta:
         model = Draw
-        fields = ["id", "session", "algorithm", "seed", "input_entries", "result_entries",
-                  "witnesses", "reason", "drawn_at", "is_current"]
+        fields = [
+            "id",
+            "session",
+            "algorithm",
+            "seed",
+            "input_entries",
+            "result_entries",
+            "witnesses",
+            "reason",
+            "drawn_at",
+            "is_current",
+        ]
 
 
 class RoundStatusSerializer(serializers.Serializer):

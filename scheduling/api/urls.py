@@ -7,6 +7,9 @@ urlpatterns = [
     path("rounds/<int:pk>/sessions/", views.SessionCreateView.as_view(), name="api-round-sessions"),
     path("rounds/<int:pk>/status/", views.RoundStatusView.as_view(), name="api-round-status"),
     path("sessions/<int:pk>/draw/", views.SessionDrawView.as_view(), name="api-session-draw"),
-    path("sessions/<int:pk>/running-order/", views.JudgeRunningOrderView.as_view(),
-         name="api-session-running-order"),
+    path(
+        "sessions/<int:pk>/running-order/",
+        views.JudgeRunningOrderView.as_view(),
+        name="api-session-running-order",
+    ),
 ]

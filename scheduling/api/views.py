@@ -81,8 +81,9 @@ class JudgeRunningOrderView(APIView):
     def get(self, request, pk):
         session = get_object_or_404(Session, pk=pk)
         if selectors.seat_of(request.user, session) is None:
-            return Response({"detail": "You are not on this session's panel."},
-                            status=status.HTTP_403_FORBIDDEN)
+            return Response(
+                {"detail": "You are not on this session's panel."}, status=status.HTTP_403_FORBIDDEN
+            )
         slots = selectors.running_order_for_judge(request.user, session)
         return Response(SlotSerializer(slots, many=True).data)
 

@@ -39,7 +39,15 @@ class StandingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Standing
-        fields = ["rank", "entry_id", "initiative_title", "unit", "score", "judges_counted", "prize"]
+        fields = [
+            "rank",
+            "entry_id",
+            "initiative_title",
+            "unit",
+            "score",
+            "judges_counted",
+            "prize",
+        ]
 
     def get_score(self, standing) -> str:
         return str(standing.score.quantize(self.context["quantum"][standing.ranking_id]))
@@ -56,8 +64,18 @@ class RankingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ranking
-        fields = ["id", "round_id", "round", "version", "method", "computed_at", "sheet_count",
-                  "is_published", "published_at", "standings"]
+        fields = [
+            "id",
+            "round_id",
+            "round",
+            "version",
+            "method",
+            "computed_at",
+            "sheet_count",
+            "is_published",
+            "published_at",
+            "standings",
+        ]
 
     def get_standings(self, ranking) -> list[dict]:
         prizes = {award.entry_id: award.prize for award in ranking.awards.all()}

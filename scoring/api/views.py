@@ -10,7 +10,11 @@ from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round
 from scoring import selectors, services
-from scoring.api.serializers import RankingSerializer, ScoreSheetInputSerializer, ScoreSheetSerializer
+from scoring.api.serializers import (
+    RankingSerializer,
+    ScoreSheetInputSerializer,
+    ScoreSheetSerializer,
+)
 from scoring.models import Ranking
 
 
@@ -60,7 +64,9 @@ class RankingPublishView(APIView):
     def post(self, request, pk):
         ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
         services.publish_ranking(ranking=ranking, actor=request.user)
-        return Response(RankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data)
+        return Response(
+            RankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
+        )
 
 
 class PublicResultsView(APIView):
@@ -71,6 +77,4 @@ class PublicResultsView(APIView):
     @extend_schema(responses=RankingSerializer(many=True))
     def get(self, request, slug):
         contest = get_object_or_404(Contest, slug=slug)
-        return Response(
-            RankingSerializer(selectors.published_rankings(contest), many=True).data
-        )
+        return Response(RankingSerializer(selectors.published_rankings(contest), many=True).data)

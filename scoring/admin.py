@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from scoring.models import Award, Criterion, Prize, Ranking, Rubric, RubricPart, ScoreSheetEvent
+
+
+class PartInline(admin.TabularInline):
+    model = RubricPart
+    extra = 0
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    list_display = ["round", "method", "decimals"]
+    inlines = [PartInline, CriterionInline]
+
+
+@admin.register(Prize)
+class PrizeAdmin(admin.ModelAdmin):
+    list_display = ["name", "contest", "tier", "quota", "order"]
+
+
+@admin.register(Ranking)
+class RankingAdmin(admin.ModelAdmin):
+    list_display = ["round", "version", "computed_at", "sheet_count", "is_published"]
+    readonly_fields = [f.name for f in Ranking._meta.fields]
+
+
+@admin.register(ScoreSheetEvent)
+class ScoreSheetEventAdmin(admin.ModelAdmin):
+    """The audit trail is append-only: readable here, never editable."""
+
+    list_display = ["sheet", "action", "actor", "at"]
+    readonly_fields = [f.name for f in ScoreSheetEvent._meta.fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Award)

@@ -1,0 +1,59 @@
+from dataclasses import dataclass
+
+import pytest
+
+from contest import services as contest_services
+from contest.models import Entry
+from scheduling import services as scheduling_services
+from scheduling.models import Session
+from tests.world import World, build_world, session_start
+
+
+@dataclass
+class Scheduled:
+    world: World
+    entries: list[Entry]
+    session: Session
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def scheduled(world, eager_celery) -> Scheduled:
+    """Three approved entries (one per unit) in a drawn session of an open final round."""
+    entries = []
+    for index, rep in enumerate(world.representatives):
+        entry = contest_services.register_entry(
+            contest=world.contest,
+            user=rep,
+            initiative_title=f"Mô hình số {index + 1}",
+            field="economy",
+            kind="individual",
+            presenters=[
+                contest_services.PresenterInput(
+                    full_name=f"Nguyễn Văn Thứ{index}", email=f"p{index}@example.org"
+                )
+            ],
+        )
+        entries.append(contest_services.approve_entry(entry=entry, actor=world.organiser))
+    panel = scheduling_services.create_panel(
+        contest=world.contest,
+        name="BGK",
+        actor=world.organiser,
+        seats=[scheduling_services.SeatInput(world.judges[0], unit=world.units[0], head=True)]
+        + [scheduling_services.SeatInput(judge) for judge in world.judges[1:]],
+    )
+    session = scheduling_services.create_session(
+        round=world.final,
+        name="Chung khảo",
+        starts_at=session_start(),
+        panel=panel,
+        actor=world.organiser,
+    )
+    scheduling_services.draw_running_order(session=session, actor=world.organiser)
+    scheduling_services.set_round_status(round=world.final, status="open", actor=world.organiser)
+    world.final.refresh_from_db()
+    return Scheduled(world=world, entries=entries, session=session)

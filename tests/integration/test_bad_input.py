@@ -1,0 +1,218 @@
+"""Bad input gets a clear, field-level 400 (or a form error) and leaves no half-written data."""
+
+import pytest
+
+from contest.models import Entry, Initiative, Person
+from scheduling.models import Draw
+from scoring.models import Mark, ScoreSheet
+from tests.thin_path import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def post_json(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("marks", "field", "message"),
+    [
+        ({"content": "8.3", "delivery": "7"}, "content", "steps of 0.5"),
+        ({"content": "8", "delivery": "7.1"}, "delivery", "steps of 0.25"),
+        ({"content": "10.5", "delivery": "7"}, "content", "maximum"),
+        ({"content": "-1", "delivery": "7"}, "content", "negative"),
+        ({"content": "tám", "delivery": "7"}, "content", "number"),
+        ({"content": "NaN", "delivery": "7"}, "content", "number"),
+        ({"content": "8"}, "delivery", "required"),
+        ({"content": "8", "delivery": "7", "charisma": "9"}, "charisma", "not in the rubric"),
+    ],
+)
+def test_invalid_marks_are_refused_per_criterion(scheduled, marks, field, message):
+    world = scheduled.world
+    response = post_json(
+        client_for(world.judges[1]),
+        "/api/score-sheets/",
+        {"round": world.final.pk, "entry": scheduled.entries[1].pk, "marks": marks},
+    )
+    assert response.status_code == 400
+    errors = response.json()["marks"]
+    assert message in errors[field][0]
+    assert not ScoreSheet.objects.exists() and not Mark.objects.exists()
+
+
+def test_decimal_comma_is_accepted(scheduled):
+    world = scheduled.world
+    response = post_json(
+        client_for(world.judges[1]),
+        "/api/score-sheets/",
+        {
+            "round": world.final.pk,
+            "entry": scheduled.entries[1].pk,
+            "marks": {"content": "8,5", "delivery": "7,25"},
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["marks"] == {"content": "8.50", "delivery": "7.25"}
+
+
+def test_scoring_refused_while_round_is_not_open(scheduled):
+    world = scheduled.world
+    world.final.status = "closed"
+    world.final.save()
+    response = post_json(
+        client_for(world.judges[1]),
+        "/api/score-sheets/",
+        {
+            "round": world.final.pk,
+            "entry": scheduled.entries[1].pk,
+            "marks": {"content": "8", "delivery": "7"},
+        },
+    )
+    assert response.status_code == 400
+    assert "not open" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"round": "x", "entry": 1, "marks": {}}, "round"),
+        ({"round": 999999, "entry": 1, "marks": {}}, "round"),
+        ({"entry": 1, "marks": {}}, "round"),
+        ({"round": None, "entry": 1, "marks": []}, "marks"),
+    ],
+)
+def test_malformed_sheet_requests_name_the_field(scheduled, body, field):
+    response = post_json(client_for(scheduled.world.judges[1]), "/api/score-sheets/", body)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_signup_with_a_bad_presenter_writes_nothing(world):
+    response = post_json(
+        client_for(world.representatives[0]),
+        f"/api/contests/{world.contest.slug}/entries/",
+        {
+            "initiative_title": "Mô hình tốt",
+            "field": "economy",
+            "kind": "collective",
+            "presenters": [{"full_name": "Nguyễn Văn An"}, {"full_name": "   "}],
+        },
+    )
+    assert response.status_code == 400
+    assert "presenters" in response.json()
+    assert not Entry.objects.exists() and not Initiative.objects.exists()
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "initiative_title": "",
+                "field": "economy",
+                "kind": "collective",
+                "presenters": [{"full_name": "An"}],
+            },
+            "initiative_title",
+        ),
+        (
+            {
+                "initiative_title": "X",
+                "field": "sports",
+                "kind": "collective",
+                "presenters": [{"full_name": "An"}],
+            },
+            "field",
+        ),
+        (
+            {"initiative_title": "X", "field": "economy", "kind": "collective", "presenters": []},
+            "presenters",
+        ),
+        (
+            {
+                "initiative_title": "X",
+                "field": "economy",
+                "kind": "individual",
+                "presenters": [{"full_name": "An"}, {"full_name": "Bình"}],
+            },
+            "presenters",
+        ),
+        (
+            {
+                "initiative_title": "X",
+                "field": "economy",
+                "kind": "individual",
+                "presenters": [{"full_name": "An", "email": "not-an-email"}],
+            },
+            "presenters",
+        ),
+    ],
+)
+def test_signup_errors_are_field_level(world, body, field):
+    response = post_json(
+        client_for(world.representatives[0]), f"/api/contests/{world.contest.slug}/entries/", body
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Entry.objects.exists()
+
+
+def test_signup_refused_when_contest_is_not_open(world):
+    world.contest.status = "judging"
+    world.contest.save()
+    response = post_json(
+        client_for(world.representatives[0]),
+        f"/api/contests/{world.contest.slug}/entries/",
+        {
+            "initiative_title": "X",
+            "field": "economy",
+            "kind": "individual",
+            "presenters": [{"full_name": "Trần An"}],
+        },
+    )
+    assert response.status_code == 400
+    assert "not open" in response.json()["detail"]
+
+
+def test_signup_page_shows_form_errors(world):
+    client = client_for(world.representatives[0])
+    response = client.post(
+        f"/contests/{world.contest.slug}/signup/",
+        {"initiative_title": "", "field": "economy", "kind": "individual"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() >= {"initiative_title", "presenter_name"}
+    assert not Entry.objects.exists()
+
+
+def test_reject_needs_a_reason(scheduled):
+    world = scheduled.world
+    response = post_json(
+        client_for(world.organiser),
+        f"/api/entries/{scheduled.entries[0].pk}/reject/",
+        {"reason": ""},
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()
+
+
+def test_redraw_needs_a_reason_and_keeps_the_old_draw(scheduled):
+    world = scheduled.world
+    world.final.status = "planned"
+    world.final.save()
+    organiser = client_for(world.organiser)
+    url = f"/api/sessions/{scheduled.session.pk}/draw/"
+    response = post_json(organiser, url, {"witnesses": "A"})
+    assert response.status_code == 400 and "reason" in response.json()
+    response = post_json(organiser, url, {"reason": "Thiếu đại diện đơn vị khi bốc thăm"})
+    assert response.status_code == 201
+    assert Draw.objects.filter(session=scheduled.session).count() == 2
+    assert Draw.objects.filter(session=scheduled.session, is_current=True).count() == 1
+
+
+def test_unparseable_json_is_a_400(scheduled):
+    response = client_for(scheduled.world.judges[1]).post(
+        "/api/score-sheets/", b"{not json", content_type="application/json"
+    )
+    assert response.status_code == 400

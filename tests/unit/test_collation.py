@@ -1,0 +1,46 @@
+import unicodedata
+
+from contest.collation import person_sort_key, sort_key
+
+
+def test_vietnamese_alphabet_order():
+    words = ["Đức", "Dung", "Ân", "An", "Ăn", "Bình", "Ơn", "Ôn", "On", "Ưng", "Uyên", "Ê", "E"]
+    assert sorted(words, key=sort_key) == [
+        "An",
+        "Ăn",
+        "Ân",
+        "Bình",
+        "Dung",
+        "Đức",
+        "E",
+        "Ê",
+        "On",
+        "Ôn",
+        "Ơn",
+        "Uyên",
+        "Ưng",
+    ]
+
+
+def test_tones_are_secondary_differences():
+    assert sorted(["Ánh", "Anh", "Ảnh", "Ạnh", "Ãnh", "Ành"], key=sort_key) == [
+        "Anh",
+        "Ành",
+        "Ảnh",
+        "Ãnh",
+        "Ánh",
+        "Ạnh",
+    ]
+    # A tone never outweighs a later letter: "Ánh" < "Anhx".
+    assert sort_key("Ánh") < sort_key("Anhx")
+
+
+def test_decomposed_input_sorts_like_composed():
+    composed = "Nguyễn Thị Hằng"
+    assert sort_key(unicodedata.normalize("NFD", composed)) == sort_key(composed)
+
+
+def test_people_sort_by_given_name_first():
+    people = [("Nguyễn", "Văn", "Bình"), ("Trần", "Thị", "An"), ("Lê", "", "An")]
+    ordered = sorted(people, key=lambda p: person_sort_key(p[2], p[0], p[1]))
+    assert ordered == [("Lê", "", "An"), ("Trần", "Thị", "An"), ("Nguyễn", "Văn", "Bình")]
