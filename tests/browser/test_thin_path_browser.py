@@ -1,0 +1,128 @@
+"""The thin path in real Chromium, at the 1024x768 tablet viewport the judges use."""
+
+import os
+import re
+
+import pytest
+
+from contest.models import Person
+from tests.conftest import CHROMIUM
+from tests.thin_path import pdf_text
+from tests.world import PASSWORD, build_world
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test
+# itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABLET = {"width": 1024, "height": 768}
+PRESENTER = "Phạm Thị Ánh Tuyết"
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def login(browser, live_server, username, password=PASSWORD):
+    context = browser.new_context(viewport=TABLET, locale="vi-VN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    return page
+
+
+def test_thin_path_in_chromium(browser, live_server, eager_celery, artifacts_dir):
+    world = build_world()
+    slug = world.contest.slug
+
+    rep = login(browser, live_server, "rep2")
+    rep.goto(f"{live_server.url}/contests/{slug}/signup/")
+    rep.fill("#id_initiative_title", "Dân vận khéo trong chuyển đổi số")
+    rep.select_option("#id_field", "economy")
+    rep.select_option("#id_kind", "individual")
+    rep.fill("#id_presenter_name", PRESENTER)
+    rep.fill("#id_presenter_email", "tuyet@example.org")
+    rep.click("[data-testid=signup-submit]")
+    rep.wait_for_url(f"{live_server.url}/contests/{slug}/")
+    assert "Dân vận khéo trong chuyển đổi số" in rep.content()
+
+    organiser = login(browser, live_server, "organiser")
+    organiser.goto(f"{live_server.url}/contests/{slug}/")
+    organiser.click("[data-testid^=approve-]")
+    organiser.wait_for_load_state()
+    assert organiser.locator(".badge.approved").count() == 1
+
+    organiser.goto(f"{live_server.url}/rounds/{world.final.pk}/schedule/")
+    organiser.fill("#id_panel-name", "Ban giám khảo")
+    for judge in world.judges:
+        organiser.check(f"input[name=panel-judges][value='{judge.pk}']")
+    organiser.select_option("#id_panel-head_judge", str(world.judges[0].pk))
+    organiser.click("button[name=create_panel]")
+    organiser.wait_for_load_state()
+    organiser.fill("#id_session-name", "Chung khảo")
+    organiser.fill("#id_session-starts_at", "2019-10-05T08:00")
+    organiser.fill("#id_session-room", "Hội trường A")
+    organiser.select_option("#id_session-panel", label="Ban giám khảo")
+    organiser.click("button[name=create_session]")
+    organiser.wait_for_load_state()
+    organiser.fill("textarea[name=witnesses]", "Đại diện Sở Tài chính")
+    organiser.click("[data-testid^=draw-]")
+    organiser.wait_for_load_state()
+    seed = organiser.locator("[data-testid=seed]").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", seed)
+    organiser.click("[data-testid=open-round]")
+    organiser.wait_for_load_state()
+
+    judge = login(browser, live_server, "judge2")
+    judge.goto(f"{live_server.url}/judge/")
+    judge.click("text=Chung khảo")
+    judge.click("[data-testid^=score-]")
+    judge.fill("#id_content", "9")
+    judge.fill("#id_delivery", "8.75")
+    assert judge.locator("#live-total").inner_text() == "8,90"
+    # Everything the judge needs fits the tablet screen without sideways scrolling.
+    assert judge.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    judge.screenshot(path=str(artifacts_dir / "judge-scoring-1024x768.png"))
+    judge.click("[data-testid=submit-sheet]")
+    judge.wait_for_url(re.compile(r".*/judge/sessions/\d+/$"))
+    assert judge.locator(".badge.submitted").count() == 1
+
+    organiser.goto(f"{live_server.url}/rounds/{world.final.pk}/rankings/")
+    organiser.click("[data-testid=publish-1]")
+    organiser.wait_for_load_state()
+
+    public = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
+    public.goto(f"{live_server.url}/results/{slug}/")
+    assert "Dân vận khéo trong chuyển đổi số" in public.content()
+    assert "8,90" in public.content()
+
+    organiser.goto(f"{live_server.url}/contests/{slug}/")
+    organiser.click("form[action$='/certificates/issue/'] button")
+    organiser.wait_for_load_state()
+
+    person = Person.objects.get(full_name=PRESENTER)
+    person.user.set_password(PASSWORD)
+    person.user.save()
+    presenter = login(browser, live_server, "tuyet@example.org")
+    presenter.goto(f"{live_server.url}/me/certificates/")
+    with presenter.expect_download() as download_info:
+        presenter.click("[data-testid^=download-]")
+    pdf = open(download_info.value.path(), "rb").read()
+    assert PRESENTER in pdf_text(pdf)
+    presenter.screenshot(path=str(artifacts_dir / "presenter-certificates.png"))
