@@ -1,16 +1,17 @@
 """The whole mission's thin path through the HTTP API, shared by the in-process test and the
 test against PostgreSQL with a real Celery worker on Redis."""
 
-import io
 import re
 import time
 import unicodedata
+from urllib.parse import urlsplit
 
 from django.core import mail
 from django.test import Client
-from pypdf import PdfReader
 
+from certificates.models import Certificate
 from scheduling.models import Draw
+from tests.pdf import pdf_fonts, pdf_text, qr_codes
 from tests.world import PASSWORD, World, session_start
 
 PRESENTERS = {
@@ -47,11 +48,6 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError("timed out waiting for background work")
-
-
-def pdf_text(data: bytes) -> str:
-    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def run_thin_path(world: World) -> dict:
@@ -208,12 +204,18 @@ def run_thin_path(world: World) -> dict:
     pdf = presenter.get(f"/api/certificates/{mine[0]['id']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     data = b"".join(pdf.streaming_content)
-    assert name in pdf_text(data)
+    assert unicodedata.is_normalized("NFC", name) and name in pdf_text(data)
+    assert [font for font, embedded in pdf_fonts(data) if embedded] == [
+        font for font, _ in pdf_fonts(data)
+    ]
+    assert all(font.replace("-", "").startswith("LiberationSerif") for font, _ in pdf_fonts(data))
+    (url,) = qr_codes(data)
+    assert url.endswith(f"/verify/{Certificate.objects.get(pk=mine[0]['id']).verification_code}/")
+    verification = Client().get(urlsplit(url).path)
+    assert verification.status_code == 200 and name in verification.content.decode()
 
     others = client_for(world.organiser).get("/api/me/certificates/").json()
     assert others == []
-    from certificates.models import Certificate
-
     someone_else = Certificate.objects.exclude(person__full_name=name).first()
     assert presenter.get(f"/api/certificates/{someone_else.pk}/pdf/").status_code == 404
     assert presenter.get(f"/certificates/{someone_else.pk}/download/").status_code == 404

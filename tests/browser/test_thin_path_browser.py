@@ -7,7 +7,7 @@ import pytest
 
 from contest.models import Person
 from tests.conftest import CHROMIUM
-from tests.thin_path import pdf_text
+from tests.pdf import pdf_text
 from tests.world import PASSWORD, build_world
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test
@@ -27,9 +27,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

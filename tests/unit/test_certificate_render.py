@@ -9,7 +9,6 @@ from dataclasses import replace
 import pypdf
 import pypdfium2
 import pytest
-import zxingcpp
 
 from certificates import render
 from certificates.render import (
@@ -19,6 +18,7 @@ from certificates.render import (
     formal_date_line,
     render_certificate_pdf,
 )
+from tests.pdf import pdf_fonts, pdf_text, qr_codes
 
 # A name full of stacked Vietnamese diacritics (horn + hook, breve + dot...).
 NAME = "Đặng Thị Hằng Ngữ"
@@ -50,43 +50,6 @@ def make_data(**changes) -> CertificateData:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def pdf_text(pdf: bytes) -> str:
-    """Text of every page as pypdf extracts it, whitespace runs collapsed to one space."""
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    raw = "\n".join(page.extract_text() for page in reader.pages)
-    return re.sub(r"\s+", " ", raw)
-
-
-def pdf_fonts(pdf: bytes) -> list[tuple[str, bool]]:
-    """(BaseFont without the subset tag, has an embedded font file) for every font used."""
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    found: dict[str, bool] = {}
-
-    def embedded(font) -> bool:
-        descriptors = [font.get("/FontDescriptor")]
-        for descendant in font.get("/DescendantFonts", []):
-            descriptors.append(descendant.get_object().get("/FontDescriptor"))
-        files = ("/FontFile", "/FontFile2", "/FontFile3")
-        return any(d is not None and any(k in d.get_object() for k in files) for d in descriptors)
-
-    def walk(resources, seen):
-        if resources is None or id(resources) in seen:
-            return
-        seen.add(id(resources))
-        resources = resources.get_object()
-        for font in (resources.get("/Font") or {}).values():
-            font = font.get_object()
-            name = str(font["/BaseFont"]).lstrip("/")
-            name = name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name
-            found[name] = found.get(name, False) or embedded(font)
-        for xobject in (resources.get("/XObject") or {}).values():
-            walk(xobject.get_object().get("/Resources"), seen)
-
-    for page in reader.pages:
-        walk(page.get("/Resources"), set())
-    return sorted(found.items())
 
 
 def text_box(pdf: bytes, needle: str) -> tuple[float, float, float, float]:
@@ -208,15 +171,7 @@ def test_only_liberation_serif_is_embedded(which, request):
 
 @pytest.mark.parametrize("which", ["party_pdf", "state_pdf"])
 def test_qr_code_decodes_to_verification_url(which, request):
-    pdf = request.getfixturevalue(which)
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        image = document[0].render(scale=150 / 72).to_pil()  # ~150 dpi
-    finally:
-        document.close()
-    codes = [b for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
-    assert len(codes) == 1
-    assert codes[0].text == URL
+    assert qr_codes(request.getfixturevalue(which)) == [URL]
 
 
 def test_decomposed_input_comes_out_precomposed():
