@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 
 from contest.models import Contest
 from scheduling.models import Round
@@ -38,4 +38,17 @@ def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
         ScoreSheet.objects.filter(judge=judge, round=round)
         .prefetch_related("marks__criterion")
         .order_by("entry_id")
+    )
+
+
+def rounds_needing_ranking() -> QuerySet[Round]:
+    """Rounds whose submitted sheets changed after their newest snapshot was computed."""
+    submitted = Q(score_sheets__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED])
+    return (
+        Round.objects.annotate(
+            sheets_changed=Max("score_sheets__updated_at", filter=submitted),
+            snapshot_saw=Max("rankings__sheets_changed_at"),
+        )
+        .filter(sheets_changed__isnull=False)
+        .filter(Q(snapshot_saw__isnull=True) | Q(sheets_changed__gt=F("snapshot_saw")))
     )

@@ -1,0 +1,107 @@
+"""Ranking snapshots: computed from submitted sheets, versioned, caught up by the reconciler."""
+
+import pytest
+
+from scoring import services
+from scoring.models import Ranking
+from scoring.tasks import reconcile_rankings
+
+pytestmark = pytest.mark.django_db
+
+MARKS = {"content": "8", "delivery": "7.5"}
+
+
+def test_reconciler_computes_rounds_whose_sheets_changed_since_the_newest_snapshot(scheduled):
+    world = scheduled.world
+    # This test's transaction never commits, so the on-commit queueing never happened:
+    # exactly the situation of a broker that was down when the sheet was submitted.
+    services.save_score_sheet(
+        judge=world.judges[1],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=True,
+    )
+    assert not Ranking.objects.exists()
+    assert reconcile_rankings() == [world.final.pk]
+    assert Ranking.objects.get().sheet_count == 1
+    assert reconcile_rankings() == []  # nothing changed since
+    services.save_score_sheet(
+        judge=world.judges[2],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=True,
+    )
+    assert reconcile_rankings() == [world.final.pk]
+    assert list(Ranking.objects.values_list("version", "sheet_count")) == [(2, 2), (1, 1)]
+
+
+def test_recomputing_without_changes_adds_no_version(scheduled):
+    world = scheduled.world
+    services.save_score_sheet(
+        judge=world.judges[1],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=True,
+    )
+    first = services.compute_ranking(round=world.final)
+    assert services.compute_ranking(round=world.final) == first
+    assert Ranking.objects.count() == 1
+
+
+def test_draft_sheets_count_in_no_ranking(scheduled):
+    world = scheduled.world
+    services.save_score_sheet(
+        judge=world.judges[1],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=False,
+    )
+    services.save_score_sheet(
+        judge=world.judges[2],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks={"content": "4", "delivery": "4"},
+        submit=True,
+    )
+    standing = services.compute_ranking(round=world.final).standings.get()
+    assert standing.judges_counted == 1 and str(standing.score) == "4.000000"
+
+
+def test_publishing_a_new_version_leaves_one_published_and_fixes_prizes(scheduled):
+    world = scheduled.world
+    for judge in world.judges[1:]:
+        for entry, marks in zip(scheduled.entries, ["9", "8", "7"], strict=True):
+            services.save_score_sheet(
+                judge=judge,
+                round=world.final,
+                entry=entry,
+                marks={"content": marks, "delivery": marks},
+                submit=True,
+            )
+    first = services.compute_ranking(round=world.final)
+    services.publish_ranking(ranking=first, actor=world.organiser)
+    services.save_score_sheet(
+        judge=world.judges[0],
+        round=world.final,
+        entry=scheduled.entries[2],
+        marks={"content": "10", "delivery": "10"},
+        submit=True,
+    )
+    second = services.compute_ranking(round=world.final)
+    first.refresh_from_db()
+    assert first.is_published and not second.is_published  # recompute never touches it
+    services.publish_ranking(ranking=second, actor=world.organiser)
+    assert list(Ranking.objects.filter(is_published=True)) == [second]
+    # The late 10 lifts the third entry to (7 + 7 + 10) / 3 = 8.00, level with the second:
+    # equal ranks receive equal prizes, so the one-place quota of Giải Nhì widens to two.
+    prizes = {a.entry_id: a.prize.name for a in second.awards.select_related("prize")}
+    first_entry, second_entry, third_entry = (e.pk for e in scheduled.entries)
+    assert prizes == {first_entry: "Giải Nhất", second_entry: "Giải Nhì", third_entry: "Giải Nhì"}
+    first_prizes = {a.entry_id: a.prize.name for a in first.awards.select_related("prize")}
+    assert first_prizes == {first_entry: "Giải Nhất", second_entry: "Giải Nhì"}
+    world.contest.refresh_from_db()
+    assert world.contest.status == "results_published"
