@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -37,7 +37,7 @@ from contest.models import (
     nfc,
 )
 from contest.services import PresenterInput, approve_entry, change_contest_status, create_person
-from scheduling.models import Round, Session
+from scheduling.models import Round, Session, Slot
 from scheduling.selectors import slot_for_judging
 from scheduling.services import (
     SeatInput,
@@ -84,12 +84,22 @@ GRASSROOTS_UNITS: list[tuple[str, str, str, str, str]] = [
     # 37 đảng bộ / đảng ủy
     ("so-noi-vu", "Đảng bộ cơ quan Sở Nội vụ", "Sở Nội vụ", PC, POL),
     ("so-tai-chinh", "Đảng bộ Sở Tài chính", "Sở Tài chính", PC, ECO),
-    ("so-tai-nguyen-moi-truong", "Đảng bộ Sở Tài nguyên và Môi trường",
-     "Sở Tài nguyên và Môi trường", PC, ECO),
+    (
+        "so-tai-nguyen-moi-truong",
+        "Đảng bộ Sở Tài nguyên và Môi trường",
+        "Sở Tài nguyên và Môi trường",
+        PC,
+        ECO,
+    ),
     ("cuc-thue", "Đảng bộ Cục Thuế", "Cục Thuế Thành phố", PC, ECO),
     ("so-xay-dung", "Đảng ủy cơ quan Sở Xây dựng", "Sở Xây dựng", PC, ECO),
-    ("uy-ban-mttq-tp", "Đảng ủy cơ quan Ủy ban MTTQ Thành phố",
-     "Ủy ban Mặt trận Tổ quốc Việt Nam Thành phố", PC, POL),
+    (
+        "uy-ban-mttq-tp",
+        "Đảng ủy cơ quan Ủy ban MTTQ Thành phố",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam Thành phố",
+        PC,
+        POL,
+    ),
     ("thanh-tra-tp", "Đảng bộ Thanh tra Thành phố", "Thanh tra Thành phố", PC, POL),
     ("van-phong-ubnd-tp", "Đảng bộ Văn phòng UBND Thành phố", "Văn phòng UBND Thành phố", PC, POL),
     ("so-ke-hoach-dau-tu", "Đảng bộ Sở Kế hoạch và Đầu tư", "Sở Kế hoạch và Đầu tư", PC, ECO),
@@ -98,103 +108,283 @@ GRASSROOTS_UNITS: list[tuple[str, str, str, str, str]] = [
     ("so-cong-thuong", "Đảng bộ Sở Công Thương", "Sở Công Thương", PC, ECO),
     ("so-giao-thong-van-tai", "Đảng bộ Sở Giao thông vận tải", "Sở Giao thông vận tải", PC, DEF),
     ("so-van-hoa-the-thao", "Đảng bộ Sở Văn hóa và Thể thao", "Sở Văn hóa và Thể thao", PC, CUL),
-    ("so-lao-dong-tbxh", "Đảng bộ Sở Lao động - Thương binh và Xã hội",
-     "Sở Lao động - Thương binh và Xã hội", PC, CUL),
+    (
+        "so-lao-dong-tbxh",
+        "Đảng bộ Sở Lao động - Thương binh và Xã hội",
+        "Sở Lao động - Thương binh và Xã hội",
+        PC,
+        CUL,
+    ),
     ("so-tu-phap", "Đảng bộ Sở Tư pháp", "Sở Tư pháp", PC, DEF),
-    ("so-khoa-hoc-cong-nghe", "Đảng bộ Sở Khoa học và Công nghệ", "Sở Khoa học và Công nghệ",
-     PC, ECO),
-    ("so-thong-tin-truyen-thong", "Đảng bộ Sở Thông tin và Truyền thông",
-     "Sở Thông tin và Truyền thông", PC, DEF),
-    ("so-nong-nghiep-ptnt", "Đảng bộ Sở Nông nghiệp và Phát triển nông thôn",
-     "Sở Nông nghiệp và Phát triển nông thôn", PC, ECO),
-    ("so-quy-hoach-kien-truc", "Đảng bộ Sở Quy hoạch - Kiến trúc", "Sở Quy hoạch - Kiến trúc",
-     PC, ECO),
+    (
+        "so-khoa-hoc-cong-nghe",
+        "Đảng bộ Sở Khoa học và Công nghệ",
+        "Sở Khoa học và Công nghệ",
+        PC,
+        ECO,
+    ),
+    (
+        "so-thong-tin-truyen-thong",
+        "Đảng bộ Sở Thông tin và Truyền thông",
+        "Sở Thông tin và Truyền thông",
+        PC,
+        DEF,
+    ),
+    (
+        "so-nong-nghiep-ptnt",
+        "Đảng bộ Sở Nông nghiệp và Phát triển nông thôn",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        PC,
+        ECO,
+    ),
+    (
+        "so-quy-hoach-kien-truc",
+        "Đảng bộ Sở Quy hoạch - Kiến trúc",
+        "Sở Quy hoạch - Kiến trúc",
+        PC,
+        ECO,
+    ),
     ("van-phong-thanh-uy", "Đảng bộ Văn phòng Thành ủy", "Văn phòng Thành ủy", PC, POL),
     ("thanh-doan", "Đảng bộ cơ quan Thành đoàn", "Thành đoàn Hà Nội", PC, CUL),
-    ("lien-doan-lao-dong-tp", "Đảng bộ cơ quan Liên đoàn Lao động Thành phố",
-     "Liên đoàn Lao động Thành phố", PC, POL),
+    (
+        "lien-doan-lao-dong-tp",
+        "Đảng bộ cơ quan Liên đoàn Lao động Thành phố",
+        "Liên đoàn Lao động Thành phố",
+        PC,
+        POL,
+    ),
     ("bao-hanoimoi", "Đảng bộ Báo Hànộimới", "Báo Hànộimới", PC, CUL),
     ("bao-kinh-te-do-thi", "Đảng bộ Báo Kinh tế & Đô thị", "Báo Kinh tế & Đô thị", PC, CUL),
-    ("dai-phat-thanh-truyen-hinh", "Đảng bộ Đài Phát thanh và Truyền hình Hà Nội",
-     "Đài Phát thanh và Truyền hình Hà Nội", PC, CUL),
+    (
+        "dai-phat-thanh-truyen-hinh",
+        "Đảng bộ Đài Phát thanh và Truyền hình Hà Nội",
+        "Đài Phát thanh và Truyền hình Hà Nội",
+        PC,
+        CUL,
+    ),
     ("kho-bac-nha-nuoc", "Đảng bộ Kho bạc Nhà nước Hà Nội", "Kho bạc Nhà nước Hà Nội", PC, ECO),
-    ("bao-hiem-xa-hoi-tp", "Đảng bộ Bảo hiểm xã hội Thành phố", "Bảo hiểm xã hội Thành phố",
-     PC, CUL),
+    (
+        "bao-hiem-xa-hoi-tp",
+        "Đảng bộ Bảo hiểm xã hội Thành phố",
+        "Bảo hiểm xã hội Thành phố",
+        PC,
+        CUL,
+    ),
     ("cuc-hai-quan-tp", "Đảng bộ Cục Hải quan Thành phố", "Cục Hải quan Thành phố", PC, ECO),
-    ("toa-an-nhan-dan-tp", "Đảng bộ Tòa án nhân dân Thành phố", "Tòa án nhân dân Thành phố",
-     PC, DEF),
-    ("vien-kiem-sat-nhan-dan-tp", "Đảng bộ Viện Kiểm sát nhân dân Thành phố",
-     "Viện Kiểm sát nhân dân Thành phố", PC, DEF),
-    ("cuc-thi-hanh-an-dan-su", "Đảng bộ Cục Thi hành án dân sự Thành phố",
-     "Cục Thi hành án dân sự Thành phố", PC, DEF),
-    ("truong-dao-tao-can-bo-le-hong-phong", "Đảng bộ Trường Đào tạo cán bộ Lê Hồng Phong",
-     "Trường Đào tạo cán bộ Lê Hồng Phong", PC, POL),
-    ("ban-quan-ly-khu-cong-nghiep", "Đảng bộ Ban Quản lý các khu công nghiệp và chế xuất",
-     "Ban Quản lý các khu công nghiệp và chế xuất", PC, ECO),
-    ("ban-qlda-giao-thong",
-     "Đảng bộ Ban Quản lý dự án đầu tư xây dựng công trình giao thông Thành phố",
-     "Ban Quản lý dự án công trình giao thông", PC, ECO),
-    ("ban-qlda-dan-dung-cong-nghiep",
-     "Đảng bộ Ban Quản lý dự án đầu tư xây dựng công trình dân dụng và công nghiệp Thành phố",
-     "Ban Quản lý dự án công trình dân dụng và công nghiệp", PC, ECO),
-    ("cuc-quan-ly-thi-truong", "Đảng bộ Cục Quản lý thị trường Thành phố",
-     "Cục Quản lý thị trường Thành phố", PC, DEF),
+    (
+        "toa-an-nhan-dan-tp",
+        "Đảng bộ Tòa án nhân dân Thành phố",
+        "Tòa án nhân dân Thành phố",
+        PC,
+        DEF,
+    ),
+    (
+        "vien-kiem-sat-nhan-dan-tp",
+        "Đảng bộ Viện Kiểm sát nhân dân Thành phố",
+        "Viện Kiểm sát nhân dân Thành phố",
+        PC,
+        DEF,
+    ),
+    (
+        "cuc-thi-hanh-an-dan-su",
+        "Đảng bộ Cục Thi hành án dân sự Thành phố",
+        "Cục Thi hành án dân sự Thành phố",
+        PC,
+        DEF,
+    ),
+    (
+        "truong-dao-tao-can-bo-le-hong-phong",
+        "Đảng bộ Trường Đào tạo cán bộ Lê Hồng Phong",
+        "Trường Đào tạo cán bộ Lê Hồng Phong",
+        PC,
+        POL,
+    ),
+    (
+        "ban-quan-ly-khu-cong-nghiep",
+        "Đảng bộ Ban Quản lý các khu công nghiệp và chế xuất",
+        "Ban Quản lý các khu công nghiệp và chế xuất",
+        PC,
+        ECO,
+    ),
+    (
+        "ban-qlda-giao-thong",
+        "Đảng bộ Ban Quản lý dự án đầu tư xây dựng công trình giao thông Thành phố",
+        "Ban Quản lý dự án công trình giao thông",
+        PC,
+        ECO,
+    ),
+    (
+        "ban-qlda-dan-dung-cong-nghiep",
+        "Đảng bộ Ban Quản lý dự án đầu tư xây dựng công trình dân dụng và công nghiệp Thành phố",
+        "Ban Quản lý dự án công trình dân dụng và công nghiệp",
+        PC,
+        ECO,
+    ),
+    (
+        "cuc-quan-ly-thi-truong",
+        "Đảng bộ Cục Quản lý thị trường Thành phố",
+        "Cục Quản lý thị trường Thành phố",
+        PC,
+        DEF,
+    ),
     # 31 chi bộ cơ sở
-    ("ban-noi-chinh-thanh-uy", "Chi bộ cơ quan Ban Nội chính Thành ủy", "Ban Nội chính Thành ủy",
-     CELL, DEF),
-    ("ban-tuyen-giao-thanh-uy", "Chi bộ cơ quan Ban Tuyên giáo Thành ủy",
-     "Ban Tuyên giáo Thành ủy", CELL, POL),
-    ("ban-to-chuc-thanh-uy", "Chi bộ cơ quan Ban Tổ chức Thành ủy", "Ban Tổ chức Thành ủy",
-     CELL, POL),
-    ("ban-dan-van-thanh-uy", "Chi bộ cơ quan Ban Dân vận Thành ủy", "Ban Dân vận Thành ủy",
-     CELL, POL),
-    ("uy-ban-kiem-tra-thanh-uy", "Chi bộ cơ quan Ủy ban Kiểm tra Thành ủy",
-     "Ủy ban Kiểm tra Thành ủy", CELL, POL),
+    (
+        "ban-noi-chinh-thanh-uy",
+        "Chi bộ cơ quan Ban Nội chính Thành ủy",
+        "Ban Nội chính Thành ủy",
+        CELL,
+        DEF,
+    ),
+    (
+        "ban-tuyen-giao-thanh-uy",
+        "Chi bộ cơ quan Ban Tuyên giáo Thành ủy",
+        "Ban Tuyên giáo Thành ủy",
+        CELL,
+        POL,
+    ),
+    (
+        "ban-to-chuc-thanh-uy",
+        "Chi bộ cơ quan Ban Tổ chức Thành ủy",
+        "Ban Tổ chức Thành ủy",
+        CELL,
+        POL,
+    ),
+    (
+        "ban-dan-van-thanh-uy",
+        "Chi bộ cơ quan Ban Dân vận Thành ủy",
+        "Ban Dân vận Thành ủy",
+        CELL,
+        POL,
+    ),
+    (
+        "uy-ban-kiem-tra-thanh-uy",
+        "Chi bộ cơ quan Ủy ban Kiểm tra Thành ủy",
+        "Ủy ban Kiểm tra Thành ủy",
+        CELL,
+        POL,
+    ),
     ("so-ngoai-vu", "Chi bộ Sở Ngoại vụ", "Sở Ngoại vụ", CELL, CUL),
     ("so-du-lich", "Chi bộ Sở Du lịch", "Sở Du lịch", CELL, ECO),
-    ("hoi-lien-hiep-phu-nu-tp", "Chi bộ cơ quan Hội Liên hiệp Phụ nữ Thành phố",
-     "Hội Liên hiệp Phụ nữ Thành phố", CELL, CUL),
-    ("hoi-nong-dan-tp", "Chi bộ cơ quan Hội Nông dân Thành phố", "Hội Nông dân Thành phố",
-     CELL, ECO),
-    ("hoi-cuu-chien-binh-tp", "Chi bộ cơ quan Hội Cựu chiến binh Thành phố",
-     "Hội Cựu chiến binh Thành phố", CELL, DEF),
+    (
+        "hoi-lien-hiep-phu-nu-tp",
+        "Chi bộ cơ quan Hội Liên hiệp Phụ nữ Thành phố",
+        "Hội Liên hiệp Phụ nữ Thành phố",
+        CELL,
+        CUL,
+    ),
+    (
+        "hoi-nong-dan-tp",
+        "Chi bộ cơ quan Hội Nông dân Thành phố",
+        "Hội Nông dân Thành phố",
+        CELL,
+        ECO,
+    ),
+    (
+        "hoi-cuu-chien-binh-tp",
+        "Chi bộ cơ quan Hội Cựu chiến binh Thành phố",
+        "Hội Cựu chiến binh Thành phố",
+        CELL,
+        DEF,
+    ),
     ("cuc-thong-ke-tp", "Chi bộ Cục Thống kê Thành phố", "Cục Thống kê Thành phố", CELL, ECO),
-    ("van-phong-doan-dbqh-hdnd",
-     "Chi bộ Văn phòng Đoàn đại biểu Quốc hội và Hội đồng nhân dân Thành phố",
-     "Văn phòng Đoàn ĐBQH và HĐND Thành phố", CELL, POL),
-    ("lien-hiep-hoi-khkt", "Chi bộ Liên hiệp các Hội Khoa học và Kỹ thuật Thành phố",
-     "Liên hiệp các Hội Khoa học và Kỹ thuật Thành phố", CELL, ECO),
-    ("lien-hiep-to-chuc-huu-nghi", "Chi bộ Liên hiệp các tổ chức hữu nghị Thành phố",
-     "Liên hiệp các tổ chức hữu nghị Thành phố", CELL, CUL),
-    ("hoi-van-hoc-nghe-thuat", "Chi bộ Hội Văn học nghệ thuật Hà Nội",
-     "Hội Văn học nghệ thuật Hà Nội", CELL, CUL),
-    ("hoi-chu-thap-do-tp", "Chi bộ Hội Chữ thập đỏ Thành phố", "Hội Chữ thập đỏ Thành phố",
-     CELL, CUL),
+    (
+        "van-phong-doan-dbqh-hdnd",
+        "Chi bộ Văn phòng Đoàn đại biểu Quốc hội và Hội đồng nhân dân Thành phố",
+        "Văn phòng Đoàn ĐBQH và HĐND Thành phố",
+        CELL,
+        POL,
+    ),
+    (
+        "lien-hiep-hoi-khkt",
+        "Chi bộ Liên hiệp các Hội Khoa học và Kỹ thuật Thành phố",
+        "Liên hiệp các Hội Khoa học và Kỹ thuật Thành phố",
+        CELL,
+        ECO,
+    ),
+    (
+        "lien-hiep-to-chuc-huu-nghi",
+        "Chi bộ Liên hiệp các tổ chức hữu nghị Thành phố",
+        "Liên hiệp các tổ chức hữu nghị Thành phố",
+        CELL,
+        CUL,
+    ),
+    (
+        "hoi-van-hoc-nghe-thuat",
+        "Chi bộ Hội Văn học nghệ thuật Hà Nội",
+        "Hội Văn học nghệ thuật Hà Nội",
+        CELL,
+        CUL,
+    ),
+    (
+        "hoi-chu-thap-do-tp",
+        "Chi bộ Hội Chữ thập đỏ Thành phố",
+        "Hội Chữ thập đỏ Thành phố",
+        CELL,
+        CUL,
+    ),
     ("hoi-luat-gia-tp", "Chi bộ Hội Luật gia Thành phố", "Hội Luật gia Thành phố", CELL, DEF),
     ("hoi-nha-bao-tp", "Chi bộ Hội Nhà báo Thành phố", "Hội Nhà báo Thành phố", CELL, CUL),
-    ("lien-minh-hop-tac-xa", "Chi bộ Liên minh Hợp tác xã Thành phố",
-     "Liên minh Hợp tác xã Thành phố", CELL, ECO),
-    ("ngan-hang-nha-nuoc-ha-noi", "Chi bộ Ngân hàng Nhà nước Chi nhánh Thành phố Hà Nội",
-     "Ngân hàng Nhà nước Chi nhánh Hà Nội", CELL, ECO),
+    (
+        "lien-minh-hop-tac-xa",
+        "Chi bộ Liên minh Hợp tác xã Thành phố",
+        "Liên minh Hợp tác xã Thành phố",
+        CELL,
+        ECO,
+    ),
+    (
+        "ngan-hang-nha-nuoc-ha-noi",
+        "Chi bộ Ngân hàng Nhà nước Chi nhánh Thành phố Hà Nội",
+        "Ngân hàng Nhà nước Chi nhánh Hà Nội",
+        CELL,
+        ECO,
+    ),
     ("ban-dan-toc-tp", "Chi bộ Ban Dân tộc Thành phố", "Ban Dân tộc Thành phố", CELL, CUL),
     ("tap-chi-nguoi-ha-noi", "Chi bộ Tạp chí Người Hà Nội", "Tạp chí Người Hà Nội", CELL, CUL),
-    ("hoi-khuyen-hoc-tp", "Chi bộ Hội Khuyến học Thành phố", "Hội Khuyến học Thành phố",
-     CELL, CUL),
+    ("hoi-khuyen-hoc-tp", "Chi bộ Hội Khuyến học Thành phố", "Hội Khuyến học Thành phố", CELL, CUL),
     ("hoi-nguoi-mu-tp", "Chi bộ Hội Người mù Thành phố", "Hội Người mù Thành phố", CELL, CUL),
-    ("hoi-nan-nhan-da-cam", "Chi bộ Hội Nạn nhân chất độc da cam/dioxin Thành phố",
-     "Hội Nạn nhân chất độc da cam/dioxin Thành phố", CELL, CUL),
-    ("ban-qlda-van-hoa-xa-hoi",
-     "Chi bộ Ban Quản lý dự án đầu tư xây dựng công trình văn hóa - xã hội Thành phố",
-     "Ban Quản lý dự án công trình văn hóa - xã hội", CELL, ECO),
-    ("vien-nghien-cuu-phat-trien", "Chi bộ Viện Nghiên cứu phát triển kinh tế - xã hội Hà Nội",
-     "Viện Nghiên cứu phát triển kinh tế - xã hội Hà Nội", CELL, ECO),
-    ("ban-tiep-cong-dan-tp", "Chi bộ Ban Tiếp công dân Thành phố", "Ban Tiếp công dân Thành phố",
-     CELL, POL),
-    ("trung-tam-xuc-tien", "Chi bộ Trung tâm Xúc tiến Đầu tư, Thương mại, Du lịch Thành phố",
-     "Trung tâm Xúc tiến Đầu tư, Thương mại, Du lịch Thành phố", CELL, ECO),
+    (
+        "hoi-nan-nhan-da-cam",
+        "Chi bộ Hội Nạn nhân chất độc da cam/dioxin Thành phố",
+        "Hội Nạn nhân chất độc da cam/dioxin Thành phố",
+        CELL,
+        CUL,
+    ),
+    (
+        "ban-qlda-van-hoa-xa-hoi",
+        "Chi bộ Ban Quản lý dự án đầu tư xây dựng công trình văn hóa - xã hội Thành phố",
+        "Ban Quản lý dự án công trình văn hóa - xã hội",
+        CELL,
+        ECO,
+    ),
+    (
+        "vien-nghien-cuu-phat-trien",
+        "Chi bộ Viện Nghiên cứu phát triển kinh tế - xã hội Hà Nội",
+        "Viện Nghiên cứu phát triển kinh tế - xã hội Hà Nội",
+        CELL,
+        ECO,
+    ),
+    (
+        "ban-tiep-cong-dan-tp",
+        "Chi bộ Ban Tiếp công dân Thành phố",
+        "Ban Tiếp công dân Thành phố",
+        CELL,
+        POL,
+    ),
+    (
+        "trung-tam-xuc-tien",
+        "Chi bộ Trung tâm Xúc tiến Đầu tư, Thương mại, Du lịch Thành phố",
+        "Trung tâm Xúc tiến Đầu tư, Thương mại, Du lịch Thành phố",
+        CELL,
+        ECO,
+    ),
     ("nha-xuat-ban-ha-noi", "Chi bộ Nhà xuất bản Hà Nội", "Nhà xuất bản Hà Nội", CELL, CUL),
-    ("quy-dau-tu-phat-trien", "Chi bộ Quỹ Đầu tư phát triển Thành phố Hà Nội",
-     "Quỹ Đầu tư phát triển Thành phố Hà Nội", CELL, ECO),
+    (
+        "quy-dau-tu-phat-trien",
+        "Chi bộ Quỹ Đầu tư phát triển Thành phố Hà Nội",
+        "Quỹ Đầu tư phát triển Thành phố Hà Nội",
+        CELL,
+        ECO,
+    ),
 ]
 
 # What initiatives are about, by field: noun phrases that follow "trong ...".
@@ -242,14 +432,14 @@ TOPICS: dict[str, list[str]] = {
         "tiếp nhận và trả kết quả hồ sơ theo cơ chế một cửa liên thông",
         "số hóa hồ sơ, tài liệu lưu trữ",
         "giám sát và phản biện xã hội",
-        "phát triển đảng viên trong đoàn viên thanh niên",
+        "kết nạp đảng viên từ đoàn viên thanh niên ưu tú",
         "đối thoại giữa người đứng đầu với cán bộ, công chức, người lao động",
         "thực hiện Chỉ thị 05-CT/TW của Bộ Chính trị",
         "lấy ý kiến nhân dân đối với cán bộ, đảng viên",
     ],
     DEF: [
         "giữ gìn an ninh trật tự ở khu dân cư",
-        "phòng, chống ma túy trong học đường",
+        "phòng, chống ma túy học đường",
         "đấu tranh với thông tin xấu, độc trên không gian mạng",
         "phòng cháy, chữa cháy tại chung cư cao tầng",
         "xây dựng khu dân cư an toàn về an ninh trật tự",
@@ -293,7 +483,6 @@ STANDALONE_TITLES: dict[str, list[tuple[str, str]]] = {
         ("“Mỗi tuần một việc tốt” của tuổi trẻ cơ quan", CUL),
         ("“Nghe dân nói, nói dân hiểu, làm dân tin”", POL),
         ("“Tiếp dân chủ động, giải quyết dứt điểm” tại bộ phận một cửa", POL),
-        ("Dân vận khéo trong giải phóng mặt bằng tuyến đường Vành đai 2", ECO),
         ("Camera an ninh kết nối khu dân cư", DEF),
     ],
     Initiative.Kind.INDIVIDUAL: [
@@ -301,6 +490,76 @@ STANDALONE_TITLES: dict[str, list[tuple[str, str]]] = {
         ("Tổ trưởng dân phố gương mẫu, tận tâm với cộng đồng", CUL),
         ("Cựu chiến binh giữ gìn “phố bình yên”", DEF),
         ("Báo cáo viên đưa nghị quyết vào cuộc sống bằng những câu chuyện gần gũi", POL),
+    ],
+}
+
+# Topics particular to a unit's work: (topic, field).
+UNIT_TOPICS: dict[str, list[tuple[str, str]]] = {
+    "so-xay-dung": [
+        ("giải phóng mặt bằng tuyến đường Vành đai 2", ECO),
+        ("cải tạo, xây dựng lại chung cư cũ", ECO),
+        ("di dời hộ dân ra khỏi chung cư cũ nguy hiểm", DEF),
+        ("quản lý trật tự xây dựng đô thị", ECO),
+        ("cấp giấy phép xây dựng trực tuyến", POL),
+        ("quản lý vận hành nhà chung cư", CUL),
+        ("phát triển nhà ở xã hội cho công nhân, người thu nhập thấp", CUL),
+        ("quản lý chiếu sáng, cây xanh và thoát nước đô thị", ECO),
+        ("xử lý vi phạm trật tự xây dựng", DEF),
+    ],
+    "uy-ban-mttq-tp": [
+        ("cuộc vận động “Toàn dân đoàn kết xây dựng đời sống văn hóa ở khu dân cư”", CUL),
+        ("cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”", ECO),
+        ("vận động Quỹ “Vì người nghèo”", CUL),
+        ("giám sát và phản biện xã hội của Mặt trận", POL),
+        ("xây dựng Ban Công tác Mặt trận ở khu dân cư", POL),
+        ("tổng hợp ý kiến, kiến nghị của cử tri", POL),
+        ("hoạt động của Ban Thanh tra nhân dân", POL),
+        ("hoạt động của Ban Giám sát đầu tư của cộng đồng", ECO),
+        ("vận động đồng bào tôn giáo sống “tốt đời, đẹp đạo”", DEF),
+        ("tổ chức Ngày hội Đại đoàn kết toàn dân tộc ở khu dân cư", CUL),
+    ],
+    "cuc-thue": [
+        ("tuyên truyền, hỗ trợ người nộp thuế", ECO),
+        ("triển khai hóa đơn điện tử cho hộ kinh doanh", ECO),
+        ("quản lý thuế hộ kinh doanh cá thể", ECO),
+    ],
+    "so-noi-vu": [
+        ("tuyển dụng công chức, viên chức công khai, minh bạch", POL),
+        ("xây dựng chính quyền điện tử", POL),
+        ("quản lý nhà nước về tín ngưỡng, tôn giáo", DEF),
+        ("thi đua, khen thưởng người tốt, việc tốt", CUL),
+    ],
+    "so-y-te": [
+        ("tiêm chủng mở rộng cho trẻ em", CUL),
+        ("khám bệnh theo hẹn, giảm thời gian chờ của người bệnh", CUL),
+        ("đổi mới phong cách, thái độ phục vụ của cán bộ y tế", POL),
+    ],
+    "so-giao-duc-dao-tao": [
+        ("tổ chức tuyển sinh đầu cấp trực tuyến", POL),
+        ("xây dựng trường học hạnh phúc", CUL),
+    ],
+    "bao-hiem-xa-hoi-tp": [
+        ("chi trả lương hưu, trợ cấp bảo hiểm xã hội qua bưu điện", CUL),
+        ("giao dịch điện tử về bảo hiểm xã hội", POL),
+    ],
+    "so-tu-phap": [
+        ("trợ giúp pháp lý cho người nghèo", DEF),
+        ("phổ biến, giáo dục pháp luật cho nhân dân", DEF),
+    ],
+    "so-giao-thong-van-tai": [
+        ("tổ chức giao thông khu vực trường học", DEF),
+        ("vận động người dân đi xe buýt công cộng", ECO),
+    ],
+    "cuc-hai-quan-tp": [
+        ("đối thoại với doanh nghiệp xuất nhập khẩu", ECO),
+    ],
+    "thanh-doan": [
+        ("tổ chức hoạt động tình nguyện vì cộng đồng", CUL),
+        ("vận động đoàn viên chung tay xây dựng văn minh đô thị", CUL),
+    ],
+    "so-tai-nguyen-moi-truong": [
+        ("cấp giấy chứng nhận quyền sử dụng đất lần đầu cho hộ gia đình", ECO),
+        ("thu hồi đất, bồi thường, hỗ trợ tái định cư", ECO),
     ],
 }
 
@@ -314,24 +573,86 @@ SUMMARIES = [
 ]
 
 FAMILY_NAMES = [
-    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 1),
-    ("Phan", 4), ("Vũ", 4), ("Võ", 1), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Hồ", 1),
-    ("Ngô", 1), ("Dương", 1), ("Lý", 1),
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 7),
+    ("Hoàng", 5),
+    ("Huỳnh", 1),
+    ("Phan", 4),
+    ("Vũ", 4),
+    ("Võ", 1),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 2),
+    ("Hồ", 1),
+    ("Ngô", 1),
+    ("Dương", 1),
+    ("Lý", 1),
 ]
 MIDDLE_NAMES = {
     "f": ["Thị", "Thị", "Thị", "Thu", "Thanh", "Hồng", "Ngọc", "Minh", "Phương", "Kim", "Thúy"],
     "m": ["Văn", "Văn", "Đức", "Minh", "Quang", "Hữu", "Thanh", "Ngọc", "Mạnh", "Xuân", "Trọng"],
 }
 GIVEN_NAMES = {
-    "f": ["Anh", "Châu", "Giang", "Hà", "Hằng", "Hường", "Linh", "Mai", "Nga", "Ngữ", "Phương",
-          "Quỳnh", "Thảo", "Trang", "Vân", "Yến", "Ánh", "Hoa", "Lan", "Huyền", "Thủy", "Nhung"],
-    "m": ["An", "Anh", "Bình", "Dũng", "Đức", "Giang", "Khánh", "Sơn", "Tuấn", "Ước", "Hùng",
-          "Hải", "Long", "Nam", "Phong", "Quân", "Thắng", "Trung", "Việt", "Cường"],
+    "f": [
+        "Anh",
+        "Châu",
+        "Giang",
+        "Hà",
+        "Hằng",
+        "Hường",
+        "Linh",
+        "Mai",
+        "Nga",
+        "Ngữ",
+        "Phương",
+        "Quỳnh",
+        "Thảo",
+        "Trang",
+        "Vân",
+        "Yến",
+        "Ánh",
+        "Hoa",
+        "Lan",
+        "Huyền",
+        "Thủy",
+        "Nhung",
+    ],
+    "m": [
+        "An",
+        "Anh",
+        "Bình",
+        "Dũng",
+        "Đức",
+        "Giang",
+        "Khánh",
+        "Sơn",
+        "Tuấn",
+        "Ước",
+        "Hùng",
+        "Hải",
+        "Long",
+        "Nam",
+        "Phong",
+        "Quân",
+        "Thắng",
+        "Trung",
+        "Việt",
+        "Cường",
+    ],
 }
 POSITIONS = [
-    "Chuyên viên", "Chuyên viên chính", "Phó Trưởng phòng", "Trưởng phòng",
-    "Phó Chánh Văn phòng", "Bí thư Chi đoàn", "Chủ tịch Công đoàn cơ sở", "Phó Bí thư Đảng ủy",
-    "Ủy viên Ban Chấp hành Đảng bộ", "Trưởng ban Nữ công",
+    "Chuyên viên",
+    "Chuyên viên chính",
+    "Phó Trưởng phòng",
+    "Trưởng phòng",
+    "Phó Chánh Văn phòng",
+    "Bí thư Chi đoàn",
+    "Chủ tịch Công đoàn cơ sở",
+    "Phó Bí thư Đảng ủy",
+    "Ủy viên Ban Chấp hành Đảng bộ",
+    "Trưởng ban Nữ công",
 ]
 
 
@@ -348,24 +669,75 @@ class DemoUser:
 
 # The demo logins, in the order they are printed. The presenter's name is the finalist's.
 DEMO_USERS = [
-    DemoUser("admin", "", "", "Quản trị viên", "superuser",
-             "/admin/ — every table; acts as organiser in every contest", superuser=True),
-    DemoUser("bantochuc", "Trần", "Thị Hồng", "Nhung", "organiser (2019, 2020)",
-             "rankings of both rounds; publish the final; approve the pending 2020 entries"),
-    DemoUser("thuky", "Lê", "Thu", "Trang", "secretary",
-             "running orders of the clusters; advance the session on stage"),
-    DemoUser("truongbgk", "Phạm", "Quang", "Vinh", "head judge",
-             "/judge/ — final sheets submitted; reopen a sheet with a reason"),
-    DemoUser("giamkhao1", "Đỗ", "Thị Minh", "Ngọc", "judge",
-             "/judge/ → Chung khảo — has NOT scored the final yet: score it on the tablet page"),
+    DemoUser(
+        "admin",
+        "",
+        "",
+        "Quản trị viên",
+        "superuser",
+        "/admin/ — every table; acts as organiser in every contest",
+        superuser=True,
+    ),
+    DemoUser(
+        "bantochuc",
+        "Trần",
+        "Thị Hồng",
+        "Nhung",
+        "organiser (2019, 2020)",
+        "/rounds/{preliminary}/rankings/ (published), /rounds/{final}/rankings/ (4 of 5 "
+        "judges in, not published); approve the pending 2020 entries",
+    ),
+    DemoUser(
+        "thuky",
+        "Lê",
+        "Thu",
+        "Trang",
+        "secretary",
+        f"/contests/{BLOC_CONTEST_SLUG}/ — every entry of the contest",
+    ),
+    DemoUser(
+        "truongbgk",
+        "Phạm",
+        "Quang",
+        "Vinh",
+        "head judge",
+        "/judge/ — final sheets submitted; /rounds/{final}/rankings/ before publication",
+    ),
+    DemoUser(
+        "giamkhao1",
+        "Đỗ",
+        "Thị Minh",
+        "Ngọc",
+        "judge",
+        "/judge/sessions/{final_session}/ — has NOT scored the final yet: score it here",
+    ),
     DemoUser("giamkhao2", "Vũ", "Đức", "Thắng", "judge", "final sheets already submitted"),
-    DemoUser("giamkhao3", "Hoàng", "Thị Thanh", "Thủy", "judge",
-             "own unit (Trường Lê Hồng Phong) is hidden from the running order"),
+    DemoUser(
+        "giamkhao3",
+        "Hoàng",
+        "Thị Thanh",
+        "Thủy",
+        "judge",
+        "/judge/sessions/{own_unit_session}/ — the entry of the judge's own unit (Trường Lê "
+        "Hồng Phong) is left out of the running order",
+    ),
     DemoUser("giamkhao4", "Bùi", "Minh", "Khánh", "judge", "final sheets already submitted"),
-    DemoUser("donvi", "Nguyễn", "Thị Hải", "Yến", "unit representative (Sở Nội vụ)",
-             f"/contests/{NEXT_CONTEST_SLUG}/signup/ — sign up an initiative for 2020"),
-    DemoUser("baocaovien", "", "", "", "presenter (finalist)",
-             f"/contests/{BLOC_CONTEST_SLUG}/ — your entry is in the final (Chung khảo)"),
+    DemoUser(
+        "donvi",
+        "Nguyễn",
+        "Thị Hải",
+        "Yến",
+        "unit representative (Sở Nội vụ)",
+        f"/contests/{NEXT_CONTEST_SLUG}/signup/ — sign up an initiative for 2020",
+    ),
+    DemoUser(
+        "baocaovien",
+        "",
+        "",
+        "",
+        "presenter (finalist)",
+        f"/contests/{BLOC_CONTEST_SLUG}/ — a presenter of a finalist ({{finalist}})",
+    ),
 ]
 
 # (username, is head judge, own unit code), in seat order: only giamkhao3's unit has an entry.
@@ -389,17 +761,23 @@ PRIZES = [
 # Rubric parts: (part name, [(code, criterion name, weight, step)]); every criterion is 0–10.
 PRELIMINARY_RUBRIC = [
     ("Đề cương", [("noi-dung-de-cuong", "Nội dung đề cương", "3", "0.25")]),
-    ("Trình bày", [
-        ("noi-dung-trinh-bay", "Nội dung trình bày", "3", "0.25"),
-        ("ky-nang-thuyet-trinh", "Kỹ năng thuyết trình", "2", "0.25"),
-        ("phong-cach-ngon-ngu", "Phong cách, ngôn ngữ", "1", "0.5"),
-    ]),
+    (
+        "Trình bày",
+        [
+            ("noi-dung-trinh-bay", "Nội dung trình bày", "3", "0.25"),
+            ("ky-nang-thuyet-trinh", "Kỹ năng thuyết trình", "2", "0.25"),
+            ("phong-cach-ngon-ngu", "Phong cách, ngôn ngữ", "1", "0.5"),
+        ],
+    ),
 ]
 FINAL_RUBRIC = [
     *PRELIMINARY_RUBRIC,
-    ("Trả lời câu hỏi", [
-        ("tra-loi-cau-hoi", "Trả lời câu hỏi của Ban giám khảo", "1", "0.5"),
-    ]),
+    (
+        "Trả lời câu hỏi",
+        [
+            ("tra-loi-cau-hoi", "Trả lời câu hỏi của Ban giám khảo", "1", "0.5"),
+        ],
+    ),
 ]
 
 CLUSTERS = [
@@ -457,8 +835,11 @@ def demo_counts() -> dict[str, int]:
 
 
 def _quantise(value: float, step: Decimal, low: Decimal, high: Decimal) -> Decimal:
-    mark = (Decimal(str(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
-    return min(max(mark, low), high)
+    """The mark nearest `value` on the criterion's step, kept within [low, high]."""
+    steps = (Decimal(str(value)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    lowest = (low / step).to_integral_value(rounding=ROUND_CEILING)
+    highest = (high / step).to_integral_value(rounding=ROUND_FLOOR)
+    return min(max(steps, lowest), highest) * step
 
 
 class _Builder:
@@ -504,15 +885,13 @@ class _Builder:
         self.create_units()
         initiatives = self.create_initiatives()
         self.create_users()
-        city, bloc, next_bloc = self.create_contests()
+        _city, bloc, next_bloc = self.create_contests()
         self.create_memberships(bloc, next_bloc)
         organiser = self.users["bantochuc"]
         change_contest_status(contest=bloc, to_status=Contest.Status.SIGNUP_OPEN, actor=organiser)
         entries = self.create_entries(bloc, initiatives)
         entries = [approve_entry(entry=entry, actor=organiser) for entry in entries]
-        change_contest_status(
-            contest=bloc, to_status=Contest.Status.SIGNUP_CLOSED, actor=organiser
-        )
+        change_contest_status(contest=bloc, to_status=Contest.Status.SIGNUP_CLOSED, actor=organiser)
         self.create_prizes_and_template(bloc)
         preliminary, final = self.create_rounds(bloc)
         panel = create_panel(
@@ -614,17 +993,25 @@ class _Builder:
         individual[MOST_INDIVIDUAL_UNIT] = MOST_INDIVIDUAL
         return {row[0]: (collective[row[0]], individual[row[0]]) for row in GRASSROOTS_UNITS}
 
-    def initiative_titles(self, kind: str, count: int, main_field: str, used: set[str]):
-        """`count` distinct (title, field) pairs, most of them in the unit's main field."""
+    def initiative_titles(self, code: str, kind: str, count: int, used: set[str]):
+        """`count` distinct (title, field) pairs for a unit: about its own work when it has
+        particular topics, otherwise mostly in its main field."""
         rng = self.rng
+        main_field = next(row[4] for row in GRASSROOTS_UNITS if row[0] == code)
+        specific = UNIT_TOPICS.get(code, [])
         titles: list[tuple[str, str]] = []
         while len(titles) < count:
-            if rng.random() < 0.08:
-                title, topic_field = rng.choice(STANDALONE_TITLES[kind])
-            else:
-                topic_field = main_field if rng.random() < 0.55 else rng.choice(FIELDS)
-                topic = rng.choice(TOPICS[topic_field])
+            if specific and rng.random() < 0.5:
+                topic, topic_field = rng.choice(specific)
                 title = rng.choice(TEMPLATES[kind]).format(topic=topic)
+            else:
+                topic_field = main_field if rng.random() < 0.7 else rng.choice(FIELDS)
+                standalone = [row for row in STANDALONE_TITLES[kind] if row[1] == topic_field]
+                if standalone and rng.random() < 0.1:
+                    title = rng.choice(standalone)[0]
+                else:
+                    topic = rng.choice(TOPICS[topic_field])
+                    title = rng.choice(TEMPLATES[kind]).format(topic=topic)
             title = nfc(title)
             if title not in used:
                 used.add(title)
@@ -634,14 +1021,14 @@ class _Builder:
     def create_initiatives(self, year: int = 2019) -> dict[str, list[Initiative]]:
         counts = self.initiative_counts()
         rows: list[Initiative] = []
-        for code, _name, short_name, _kind, main_field in GRASSROOTS_UNITS:
+        for code, _name, short_name, _kind, _field in GRASSROOTS_UNITS:
             used: set[str] = set()
             collective, individual = counts[code]
             for kind, count in (
                 (Initiative.Kind.COLLECTIVE, collective),
                 (Initiative.Kind.INDIVIDUAL, individual),
             ):
-                for title, topic_field in self.initiative_titles(kind, count, main_field, used):
+                for title, topic_field in self.initiative_titles(code, kind, count, used):
                     rows.append(
                         Initiative(
                             title=title,
@@ -658,9 +1045,11 @@ class _Builder:
                     )
         Initiative.objects.bulk_create(rows)
         by_unit: dict[str, list[Initiative]] = {}
-        for initiative in Initiative.objects.filter(
-            year=year, unit__parent=self.units[BLOC_CODE]
-        ).select_related("unit").order_by("id"):
+        for initiative in (
+            Initiative.objects.filter(year=year, unit__parent=self.units[BLOC_CODE])
+            .select_related("unit")
+            .order_by("id")
+        ):
             by_unit.setdefault(initiative.unit.code, []).append(initiative)
         return by_unit
 
@@ -739,12 +1128,21 @@ class _Builder:
     def create_memberships(self, bloc: Contest, next_bloc: Contest) -> None:
         users = self.users
         rows = [
-            Membership(contest=bloc, user=users["bantochuc"], role=Role.ORGANISER,
-                       unit=self.units[BLOC_CODE]),
-            Membership(contest=bloc, user=users["thuky"], role=Role.SECRETARY,
-                       unit=self.units[BLOC_CODE]),
-            Membership(contest=bloc, user=users["donvi"], role=Role.UNIT_REPRESENTATIVE,
-                       unit=self.units[REPRESENTED_UNIT]),
+            Membership(
+                contest=bloc,
+                user=users["bantochuc"],
+                role=Role.ORGANISER,
+                unit=self.units[BLOC_CODE],
+            ),
+            Membership(
+                contest=bloc, user=users["thuky"], role=Role.SECRETARY, unit=self.units[BLOC_CODE]
+            ),
+            Membership(
+                contest=bloc,
+                user=users["donvi"],
+                role=Role.UNIT_REPRESENTATIVE,
+                unit=self.units[REPRESENTED_UNIT],
+            ),
         ]
         for username, head, code in JUDGES:
             rows.append(
@@ -764,13 +1162,22 @@ class _Builder:
                 contest=next_bloc, user=user, role=role, defaults={"unit": unit}
             )
 
-    def create_entries(self, bloc: Contest, initiatives: dict[str, list[Initiative]]) -> list[Entry]:
+    def create_entries(
+        self, bloc: Contest, initiatives: dict[str, list[Initiative]]
+    ) -> list[Entry]:
+        """One approved entry per đảng bộ, preferably an initiative about the unit's own work."""
         entries: list[Entry] = []
-        for code, _name, _short, kind, _field in GRASSROOTS_UNITS:
+        for code, _name, _short, kind, main_field in GRASSROOTS_UNITS:
             if kind != PC:
                 continue
             unit = self.units[code]
-            own = initiatives[code]
+            specific = [topic for topic, _field in UNIT_TOPICS.get(code, [])]
+            own = [
+                i
+                for i in initiatives[code]
+                if any(topic in i.title for topic in specific)
+                or (not specific and i.field == main_field)
+            ] or initiatives[code]
             collective = [i for i in own if i.kind == Initiative.Kind.COLLECTIVE]
             individual = [i for i in own if i.kind == Initiative.Kind.INDIVIDUAL]
             if individual and (not collective or self.rng.random() < 0.25):
@@ -820,8 +1227,9 @@ class _Builder:
             rubric = Rubric.objects.create(round=round)
             order = 0
             for part_order, (part_name, criteria) in enumerate(parts, start=1):
-                part = RubricPart.objects.create(rubric=rubric, name=nfc(part_name),
-                                                 order=part_order)
+                part = RubricPart.objects.create(
+                    rubric=rubric, name=nfc(part_name), order=part_order
+                )
                 for code, criterion_name, weight, step in criteria:
                     order += 1
                     Criterion.objects.create(
@@ -885,8 +1293,9 @@ class _Builder:
             "khảo",
         )
 
-    def score_round(self, round: Round, entries: list[Entry], quality: dict[int, float],
-                    skip: set[str]) -> None:
+    def score_round(
+        self, round: Round, entries: list[Entry], quality: dict[int, float], skip: set[str]
+    ) -> None:
         """Every judge not in `skip` submits a sheet for every entry they may judge."""
         criteria = list(Criterion.objects.filter(rubric__round=round).order_by("order"))
         low, high = Decimal("6.0"), Decimal("9.75")
@@ -936,18 +1345,46 @@ class _Builder:
     def create_pending_entries(self, next_bloc: Contest) -> None:
         for code, kind in PENDING_2020:
             unit = self.units[code]
-            main_field = next(row[4] for row in GRASSROOTS_UNITS if row[0] == code)
             used = set(
                 Initiative.objects.filter(unit=unit, year=2020).values_list("title", flat=True)
             )
-            [(title, topic_field)] = self.initiative_titles(kind, 1, main_field, used)
+            [(title, topic_field)] = self.initiative_titles(code, kind, 1, used)
             initiative = Initiative.objects.create(
-                title=title, field=topic_field, kind=kind, unit=unit, year=2020,
+                title=title,
+                field=topic_field,
+                kind=kind,
+                unit=unit,
+                year=2020,
             )
             entry = Entry.objects.create(contest=next_bloc, unit=unit, initiative=initiative)
             EntryPresenter.objects.create(entry=entry, person=self.new_person(unit), order=1)
 
 
 def logins() -> list[tuple[str, str, str]]:
-    """(username, role, what to try) of the demo accounts, in print order."""
-    return [(spec.username, spec.role, spec.try_this) for spec in DEMO_USERS]
+    """(username, role, what to try) of the demo accounts, in print order, with the ids of
+    the loaded rounds and sessions filled in."""
+    rounds = {
+        round.sequence: round
+        for round in Round.objects.filter(contest__slug=BLOC_CONTEST_SLUG).prefetch_related(
+            "sessions"
+        )
+    }
+    if set(rounds) != {1, 2}:
+        return [(spec.username, spec.role, "") for spec in DEMO_USERS]
+    own_unit = next(code for username, _head, code in JUDGES if username == "giamkhao3")
+    # The final's session if the judge's own unit reached it, else the preliminary cluster.
+    own_slot = (
+        Slot.objects.filter(round__in=rounds.values(), entry__unit__code=own_unit)
+        .order_by("-round__sequence")
+        .first()
+    )
+    presenter = Person.objects.filter(user__username="baocaovien").select_related("unit").first()
+    final_session = rounds[2].sessions.first()
+    values = {
+        "preliminary": rounds[1].pk,
+        "final": rounds[2].pk,
+        "final_session": final_session.pk if final_session else "?",
+        "own_unit_session": own_slot.session_id if own_slot else "?",
+        "finalist": presenter.unit.short_name if presenter and presenter.unit else "?",
+    }
+    return [(spec.username, spec.role, spec.try_this.format(**values)) for spec in DEMO_USERS]

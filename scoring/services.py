@@ -3,7 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,14 +140,20 @@ def compute_ranking(*, round: Round) -> Ranking:
     criteria = list(rubric.criteria.all())
     specs = [tabulation.CriterionSpec(c.code, c.weight) for c in criteria]
     code_of = {c.pk: c.code for c in criteria}
+    counted = [ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
     with transaction.atomic():
         # Serialise snapshot writers of this round; the marks are read in one statement.
         Round.objects.select_for_update().get(pk=round.pk)
+        newest = Ranking.objects.filter(round=round).order_by("-version").first()
+        if newest:
+            # Cheap check first: most calls come from sheets already seen by the newest snapshot.
+            seen = ScoreSheet.objects.filter(round=round, status__in=counted).aggregate(
+                count=Count("id"), changed=Max("updated_at")
+            )
+            if (seen["count"], seen["changed"]) == (newest.sheet_count, newest.sheets_changed_at):
+                return newest
         rows = list(
-            Mark.objects.filter(
-                sheet__round=round,
-                sheet__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED],
-            ).values_list(
+            Mark.objects.filter(sheet__round=round, sheet__status__in=counted).values_list(
                 "sheet_id",
                 "sheet__entry_id",
                 "sheet__judge_id",
@@ -158,7 +164,6 @@ def compute_ranking(*, round: Round) -> Ranking:
         )
         sheet_ids = {row[0] for row in rows}
         changed_at = max((row[5] for row in rows), default=None)
-        newest = Ranking.objects.filter(round=round).order_by("-version").first()
         if (
             newest
             and newest.sheet_count == len(sheet_ids)
@@ -223,9 +228,7 @@ def derive_awards(ranking: Ranking) -> list[Award]:
 
 
 def is_final_round(round: Round) -> bool:
-    return not Round.objects.filter(
-        contest_id=round.contest_id, sequence__gt=round.sequence
-    ).exists()
+    return round.kind == Round.Kind.FINAL
 
 
 def publish_ranking(*, ranking: Ranking, actor) -> Ranking:

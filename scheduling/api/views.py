@@ -1,10 +1,11 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from contest.models import Contest
 from scheduling import selectors, services
 from scheduling.api.serializers import (
@@ -44,12 +45,12 @@ class SessionCreateView(APIView):
         data = serializer.validated_data
         panel = Panel.objects.filter(pk=data["panel"], contest=round.contest).first()
         if panel is None:
-            raise DomainError("No such panel in this contest.", field="panel")
+            raise DomainError(_("No such panel in this contest."), field="panel")
         entries = None
         if "entries" in data:
             entries = list(round.contest.entries.filter(pk__in=data["entries"]))
             if len(entries) != len(set(data["entries"])):
-                raise DomainError("An entry is not part of this contest.", field="entries")
+                raise DomainError(_("An entry is not part of this contest."), field="entries")
         session = services.create_session(
             round=round,
             name=data["name"],
@@ -81,9 +82,7 @@ class JudgeRunningOrderView(APIView):
     def get(self, request, pk):
         session = get_object_or_404(Session, pk=pk)
         if selectors.seat_of(request.user, session) is None:
-            return Response(
-                {"detail": "You are not on this session's panel."}, status=status.HTTP_403_FORBIDDEN
-            )
+            raise NotAllowed(_("You are not on this session's panel."))
         slots = selectors.running_order_for_judge(request.user, session)
         return Response(SlotSerializer(slots, many=True).data)
 

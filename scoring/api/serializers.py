@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from scoring.models import Ranking, ScoreSheet, Standing
@@ -15,7 +16,7 @@ class ScoreSheetInputSerializer(serializers.Serializer):
 
     def validate_marks(self, value):
         if len(value) > 100:
-            raise serializers.ValidationError("Too many marks.")
+            raise serializers.ValidationError(_("Too many marks."))
         return value
 
 

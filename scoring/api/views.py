@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -26,10 +27,10 @@ class ScoreSheetSubmitView(APIView):
         data = serializer.validated_data
         round = Round.objects.filter(pk=data["round"]).first()
         if round is None:
-            raise DomainError("No such round.", field="round")
+            raise DomainError(_("No such round."), field="round")
         entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
         if entry is None:
-            raise DomainError("No such entry in this round's contest.", field="entry")
+            raise DomainError(_("No such entry in this round's contest."), field="entry")
         sheet = services.save_score_sheet(
             judge=request.user, round=round, entry=entry, marks=data["marks"], submit=data["submit"]
         )

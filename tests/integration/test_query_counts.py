@@ -17,8 +17,13 @@ def published(scheduled):
     world = scheduled.world
     for judge in world.judges[1:]:
         for entry in scheduled.entries:
-            services.save_score_sheet(judge=judge, round=world.final, entry=entry,
-                                      marks={"content": "8", "delivery": "8"}, submit=True)
+            services.save_score_sheet(
+                judge=judge,
+                round=world.final,
+                entry=entry,
+                marks={"content": "8", "delivery": "8"},
+                submit=True,
+            )
     ranking = services.compute_ranking(round=world.final)
     services.publish_ranking(ranking=ranking, actor=world.organiser)
     return scheduled
