@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import Role
+from contest.templatetags.people import display_name
 from scheduling.models import Panel
 
 
@@ -29,8 +30,8 @@ class PanelForm(forms.Form):
         )
         self.fields["judges"].queryset = judges
         self.fields["head_judge"].queryset = judges
-        self.fields["judges"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["head_judge"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["judges"].label_from_instance = display_name
+        self.fields["head_judge"].label_from_instance = display_name
 
 
 class SessionForm(forms.Form):

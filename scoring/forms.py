@@ -13,6 +13,7 @@ class ScoreSheetForm(forms.Form):
                 label=criterion.name,
                 required=False,
                 disabled=disabled,
+                help_text=criterion.description,
                 initial=(initial_marks or {}).get(criterion.code, ""),
                 widget=forms.NumberInput(
                     attrs={
@@ -25,6 +26,9 @@ class ScoreSheetForm(forms.Form):
                     }
                 ),
             )
+
+            # The part (outline, presentation, questions) heads its criteria on the page.
+            self.fields[criterion.code].part = criterion.part.name if criterion.part else ""
 
     def marks(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(code, "") for code in self.fields}

@@ -52,7 +52,11 @@ def score_entry(request, round_id, entry_id):
     slot = slot_for_judging(request.user, round.pk, entry_id)
     if slot is None:
         raise Http404
-    criteria = list(Criterion.objects.filter(rubric__round=round).select_related("part"))
+    criteria = list(
+        Criterion.objects.filter(rubric__round=round)
+        .select_related("part")
+        .order_by("part__order", "order", "id")
+    )
     sheet = ScoreSheet.objects.filter(round=round, entry_id=entry_id, judge=request.user).first()
     marks = (
         {m.criterion.code: m.value.normalize() for m in sheet.marks.select_related("criterion")}

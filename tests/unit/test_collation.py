@@ -44,3 +44,14 @@ def test_people_sort_by_given_name_first():
     people = [("Nguyễn", "Văn", "Bình"), ("Trần", "Thị", "An"), ("Lê", "", "An")]
     ordered = sorted(people, key=lambda p: person_sort_key(p[2], p[0], p[1]))
     assert ordered == [("Lê", "", "An"), ("Trần", "Thị", "An"), ("Nguyễn", "Văn", "Bình")]
+
+
+def test_users_are_named_family_name_first():
+    from django.contrib.auth.models import User
+
+    from contest.templatetags.people import display_name
+
+    assert display_name(User(username="u", first_name="Ngọc", last_name="Đỗ Thị Minh")) == (
+        "Đỗ Thị Minh Ngọc"
+    )
+    assert display_name(User(username="judge7")) == "judge7"
