@@ -43,15 +43,18 @@ def contests_of(user: AbstractBaseUser) -> QuerySet[Contest]:
     return Contest.objects.filter(memberships__user=user).distinct()
 
 
-def entries_visible_to(user: AbstractBaseUser, contest: Contest) -> QuerySet[Entry]:
-    """Organisers and secretaries see every entry; a representative sees their unit's."""
+def entries_visible_to(
+    user: AbstractBaseUser, contest: Contest, roles: set[str] | None = None
+) -> QuerySet[Entry]:
+    """Organisers and secretaries see every entry; a representative sees their unit's.
+    `roles`, when the caller already has them, saves looking them up again."""
     entries = (
         Entry.objects.filter(contest=contest)
         .select_related("unit", "initiative")
         .prefetch_related("presenters")
         .order_by("id")
     )
-    roles = roles_of(user, contest)
+    roles = roles_of(user, contest) if roles is None else roles
     if roles & {Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE}:
         return entries
     membership = representative_membership(user, contest)

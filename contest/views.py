@@ -24,7 +24,7 @@ def contest_detail(request, slug):
         "roles": roles,
         "is_organiser": Role.ORGANISER in roles,
         "representative": selectors.representative_membership(request.user, contest),
-        "entries": selectors.entries_visible_to(request.user, contest),
+        "entries": selectors.entries_visible_to(request.user, contest, roles),
         "rounds": contest.rounds.order_by("sequence").prefetch_related("sessions__slots"),
         "reject_form": RejectForm(),
     }

@@ -53,7 +53,9 @@ def login(browser, live_server, username, password=PASSWORD):
     return page
 
 
-def test_thin_path_in_chromium(browser, live_server, eager_celery, artifacts_dir):
+def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir):
+    # The browser is set up after the server so that it closes first: its kept-alive
+    # connections hold request threads, and their database connections, open.
     world = build_world()
     slug = world.contest.slug
 

@@ -53,5 +53,5 @@ def test_judge_running_order_uses_a_fixed_number_of_queries(
     session = published.session.pk
     with django_assert_max_num_queries(7):
         assert len(judge.get(f"/api/sessions/{session}/running-order/").json()) == 3
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert judge.get(f"/judge/sessions/{session}/").status_code == 200
