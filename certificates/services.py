@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -47,7 +48,9 @@ def request_certificates(*, contest: Contest, actor) -> CertificateBatch:
             contest=contest, ranking=ranking, requested_by=actor
         )
         batch_id = batch.pk
-        transaction.on_commit(lambda: _queue_batch(batch_id))
+        # robust: a broker outage must not turn a committed request into an error; the
+        # reconciler queues the batch once the broker is back.
+        transaction.on_commit(lambda: _queue_batch(batch_id), robust=True)
     return batch
 
 
@@ -55,6 +58,13 @@ def _queue_batch(batch_id: int) -> None:
     from certificates.tasks import render_certificate_batch
 
     render_certificate_batch.delay(batch_id)
+
+
+def stalled_batches(older_than: timedelta = timedelta(minutes=2)):
+    """Batches still queued a while after they were requested."""
+    return CertificateBatch.objects.filter(
+        status=CertificateBatch.Status.QUEUED, created_at__lt=timezone.now() - older_than
+    )
 
 
 def format_number(template: CertificateTemplate, serial: int) -> str:

@@ -124,6 +124,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     "reconcile-rankings": {"task": "scoring.tasks.reconcile_rankings", "schedule": 60.0},
+    "reconcile-certificate-batches": {
+        "task": "certificates.tasks.reconcile_certificate_batches",
+        "schedule": 60.0,
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

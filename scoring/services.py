@@ -119,7 +119,9 @@ def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: 
                     after=_sheet_state(sheet),
                 )
                 round_id = round.pk
-                transaction.on_commit(lambda: _queue_ranking(round_id))
+                # robust: if the broker is down the sheet is still saved; the beat reconciler
+                # recomputes the round once the broker is back.
+                transaction.on_commit(lambda: _queue_ranking(round_id), robust=True)
     except IntegrityError as error:
         raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
     return sheet

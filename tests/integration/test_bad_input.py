@@ -216,3 +216,22 @@ def test_unparseable_json_is_a_400(scheduled):
         "/api/score-sheets/", b"{not json", content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_scoring_page_shows_errors_on_the_criterion(scheduled):
+    world = scheduled.world
+    judge = client_for(world.judges[1])
+    url = f"/judge/rounds/{world.final.pk}/entries/{scheduled.entries[1].pk}/"
+    response = judge.post(url, {"content": "8.3", "delivery": "11", "submit": "1"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "steps of 0.5" in errors["content"][0] and "maximum" in errors["delivery"][0]
+    assert not ScoreSheet.objects.exists()
+    response = judge.post(url, {"content": "8.5", "delivery": "9.75", "submit": "1"})
+    assert response.status_code == 302
+    assert ScoreSheet.objects.get().status == "submitted"
+    # Read-only afterwards: the page shows the marks and ignores a second post.
+    page = judge.get(url)
+    assert page.context["read_only"] is True
+    judge.post(url, {"content": "1", "delivery": "1", "submit": "1"})
+    assert ScoreSheet.objects.get().marks.get(criterion__code="content").value == 8.5
