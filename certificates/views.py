@@ -18,8 +18,8 @@ def my_certificates(request):
     )
 
 
-@login_required
-def download(request, pk):
+def own_certificate_pdf(request, pk) -> FileResponse:
+    """The PDF of one of the user's own certificates; anyone else's is not found."""
     certificate = selectors.certificates_of(request.user).filter(pk=pk).first()
     if certificate is None:
         raise Http404
@@ -29,6 +29,11 @@ def download(request, pk):
         as_attachment=True,
         filename=f"giay-chung-nhan-{certificate.serial}.pdf",
     )
+
+
+@login_required
+def download(request, pk):
+    return own_certificate_pdf(request, pk)
 
 
 def verify(request, code):

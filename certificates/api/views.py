@@ -1,4 +1,3 @@
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -14,6 +13,7 @@ from certificates.api.serializers import (
     VerificationSerializer,
 )
 from certificates.models import Certificate, CertificateBatch
+from certificates.views import own_certificate_pdf
 from contest.models import Contest, Role
 from contest.selectors import require_role
 
@@ -48,15 +48,7 @@ class CertificatePdfView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
-        certificate = selectors.certificates_of(request.user).filter(pk=pk).first()
-        if certificate is None:
-            raise Http404
-        return FileResponse(
-            certificate.pdf.open("rb"),
-            content_type="application/pdf",
-            as_attachment=True,
-            filename=f"giay-chung-nhan-{certificate.serial}.pdf",
-        )
+        return own_certificate_pdf(request, pk)
 
 
 class VerifyCertificateView(APIView):

@@ -6,6 +6,7 @@ from contest import services as contest_services
 from contest.models import Entry
 from scheduling import services as scheduling_services
 from scheduling.models import Session
+from scoring import services as scoring_services
 from tests.world import World, build_world, session_start
 
 
@@ -57,3 +58,26 @@ def scheduled(world, eager_celery) -> Scheduled:
     scheduling_services.set_round_status(round=world.final, status="open", actor=world.organiser)
     world.final.refresh_from_db()
     return Scheduled(world=world, entries=entries, session=session)
+
+
+def score_all(scheduled: Scheduled, values=("9", "8", "7")) -> None:
+    """Judges 2 and 3 submit every entry, the n-th entry getting values[n] on each criterion."""
+    world = scheduled.world
+    for judge in world.judges[1:]:
+        for entry, value in zip(scheduled.entries, values, strict=True):
+            scoring_services.save_score_sheet(
+                judge=judge,
+                round=world.final,
+                entry=entry,
+                marks={"content": value, "delivery": value},
+                submit=True,
+            )
+
+
+@pytest.fixture
+def published(scheduled) -> Scheduled:
+    """The scheduled final, scored 9 > 8 > 7 and its ranking published."""
+    score_all(scheduled)
+    ranking = scoring_services.compute_ranking(round=scheduled.world.final)
+    scoring_services.publish_ranking(ranking=ranking, actor=scheduled.world.organiser)
+    return scheduled

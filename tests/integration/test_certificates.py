@@ -9,27 +9,9 @@ from certificates import services
 from certificates.models import Certificate, CertificateBatch
 from certificates.tasks import reconcile_certificate_batches
 from config.errors import DomainError, NotAllowed
-from scoring import services as scoring_services
 from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(scheduled):
-    world = scheduled.world
-    for judge in world.judges[1:]:
-        for entry, value in zip(scheduled.entries, ["9", "8", "7"], strict=True):
-            scoring_services.save_score_sheet(
-                judge=judge,
-                round=world.final,
-                entry=entry,
-                marks={"content": value, "delivery": value},
-                submit=True,
-            )
-    ranking = scoring_services.compute_ranking(round=world.final)
-    scoring_services.publish_ranking(ranking=ranking, actor=world.organiser)
-    return scheduled
 
 
 def test_certificates_need_published_results(scheduled):

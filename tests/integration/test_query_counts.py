@@ -6,27 +6,9 @@ The bounds are the exact counts with three rows, so one query per row would brea
 import pytest
 from django.test import Client
 
-from scoring import services
 from tests.thin_path import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(scheduled):
-    world = scheduled.world
-    for judge in world.judges[1:]:
-        for entry in scheduled.entries:
-            services.save_score_sheet(
-                judge=judge,
-                round=world.final,
-                entry=entry,
-                marks={"content": "8", "delivery": "8"},
-                submit=True,
-            )
-    ranking = services.compute_ranking(round=world.final)
-    services.publish_ranking(ranking=ranking, actor=world.organiser)
-    return scheduled
 
 
 def test_public_results_use_a_fixed_number_of_queries(published, django_assert_max_num_queries):

@@ -71,19 +71,9 @@ def test_draft_sheets_count_in_no_ranking(scheduled):
     assert standing.judges_counted == 1 and str(standing.score) == "4.000000"
 
 
-def test_publishing_a_new_version_leaves_one_published_and_fixes_prizes(scheduled):
-    world = scheduled.world
-    for judge in world.judges[1:]:
-        for entry, marks in zip(scheduled.entries, ["9", "8", "7"], strict=True):
-            services.save_score_sheet(
-                judge=judge,
-                round=world.final,
-                entry=entry,
-                marks={"content": marks, "delivery": marks},
-                submit=True,
-            )
-    first = services.compute_ranking(round=world.final)
-    services.publish_ranking(ranking=first, actor=world.organiser)
+def test_publishing_a_new_version_leaves_one_published_and_fixes_prizes(published):
+    world, scheduled = published.world, published
+    first = Ranking.objects.get(is_published=True)
     services.save_score_sheet(
         judge=world.judges[0],
         round=world.final,
