@@ -10,6 +10,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
+    DEBUG=0 \
     MEDIA_ROOT=/data/media
 
 # Run-time libraries WeasyPrint needs: Pango for text layout, HarfBuzz subsetting for fonts.

@@ -100,13 +100,18 @@ class Certificate(models.Model):
         ordering = ["contest", "serial"]
         constraints = [
             models.UniqueConstraint(fields=["contest", "serial"], name="certificate_serial_unique"),
+            # A revoked certificate (its prize changed on republication) keeps its serial;
+            # the person then holds one valid certificate of each kind.
             models.UniqueConstraint(
-                fields=["contest", "person", "kind"], name="certificate_once_per_person_kind"
+                fields=["contest", "person", "kind"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_once_per_person_kind",
             ),
             models.CheckConstraint(condition=Q(serial__gte=1), name="certificate_serial_positive"),
             models.CheckConstraint(
-                condition=~Q(kind="prize") | Q(award__isnull=False),
-                name="certificate_prize_has_award",
+                condition=Q(kind="prize", award__isnull=False)
+                | (~Q(kind="prize") & Q(award__isnull=True)),
+                name="certificate_award_only_for_prize",
             ),
         ]
 

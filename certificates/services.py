@@ -73,30 +73,38 @@ def format_number(template: CertificateTemplate, serial: int) -> str:
     return f"Số {serial}-{template.number_suffix}"
 
 
+RESULT_KINDS = [Certificate.Kind.PRIZE, Certificate.Kind.PARTICIPATION]
+
+
 def _allocate_certificates(batch: CertificateBatch) -> None:
-    """Create the batch's missing certificate rows with gapless serials, under the contest lock."""
+    """Bring the contest's certificates in line with the batch's ranking, under the contest
+    lock so that serials stay gapless: a missing one is issued; one whose prize changed since
+    (a republished ranking) is revoked, keeping its serial, and reissued under a new serial."""
     ranking = batch.ranking
     awards = {award.entry_id: award for award in ranking.awards.select_related("prize")}
     standings = ranking.standings.select_related("entry__initiative").prefetch_related(
         "entry__presenters"
     )
+    now = timezone.now()
     with transaction.atomic():
         Contest.objects.select_for_update().get(pk=batch.contest_id)
-        existing = set(
-            Certificate.objects.filter(contest_id=batch.contest_id).values_list("person_id", "kind")
-        )
-        serial = (
-            Certificate.objects.filter(contest_id=batch.contest_id).aggregate(s=Max("serial"))["s"]
-            or 0
-        )
-        new = []
+        certificates = Certificate.objects.filter(contest_id=batch.contest_id)
+        current = {
+            certificate.person_id: certificate
+            for certificate in certificates.filter(kind__in=RESULT_KINDS, revoked_at__isnull=True)
+        }
+        serial = certificates.aggregate(s=Max("serial"))["s"] or 0
+        revoked, new = [], []
         for standing in standings:
             award = awards.get(standing.entry_id)
             kind = Certificate.Kind.PRIZE if award else Certificate.Kind.PARTICIPATION
             achievement = f"Đã đạt {award.prize.name}" if award else "Đã tham gia"
             for person in standing.entry.presenters.all():
-                if (person.pk, kind) in existing:
+                held = current.get(person.pk)
+                if held and (held.kind, held.achievement) == (kind, achievement):
                     continue
+                if held:
+                    revoked.append(held.pk)
                 serial += 1
                 new.append(
                     Certificate(
@@ -113,6 +121,7 @@ def _allocate_certificates(batch: CertificateBatch) -> None:
                         issued_on=timezone.localdate(),
                     )
                 )
+        Certificate.objects.filter(pk__in=revoked).update(revoked_at=now)
         Certificate.objects.bulk_create(new)
 
 
@@ -147,26 +156,51 @@ def certificate_data(
     )
 
 
-def render_batch(batch_id: int) -> CertificateBatch:
-    """Allocate and render a batch. Safe to run twice: rows exist once, rendered PDFs stay."""
-    batch = CertificateBatch.objects.select_related("contest", "ranking").get(pk=batch_id)
-    if batch.status == CertificateBatch.Status.DONE:
-        return batch
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING)
-    _allocate_certificates(batch)
-    template = CertificateTemplate.objects.get(contest_id=batch.contest_id)
-    pending = Certificate.objects.filter(contest_id=batch.contest_id, pdf="").select_related(
-        "contest", "entry__unit", "entry__initiative"
-    )
-    for certificate in pending:
+def _render_one(certificate_id: int, template: CertificateTemplate) -> None:
+    """Render one certificate under its row lock; a certificate another worker holds or has
+    already rendered is skipped, so two runs of a batch never render it twice."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contest", "entry__unit", "entry__initiative")
+            .filter(pk=certificate_id, pdf="")
+            .first()
+        )
+        if certificate is None:
+            return
         pdf = render.render_certificate_pdf(certificate_data(certificate, template))
         certificate.pdf.save(
-            f"{batch.contest.slug}-{certificate.serial:05d}.pdf", ContentFile(pdf), save=False
+            f"{certificate.contest.slug}-{certificate.serial:05d}-{certificate.verification_code}.pdf",
+            ContentFile(pdf),
+            save=False,
         )
         certificate.sha256 = hashlib.sha256(pdf).hexdigest()
         certificate.rendered_at = timezone.now()
         certificate.save(update_fields=["pdf", "sha256", "rendered_at"])
+
+
+def render_batch(batch_id: int) -> CertificateBatch:
+    """Allocate and render a batch. Safe to run twice, or in two workers at once: rows exist
+    once and each PDF is rendered once. A failure marks the batch failed with the error."""
+    batch = CertificateBatch.objects.select_related("contest", "ranking").get(pk=batch_id)
+    if batch.status == CertificateBatch.Status.DONE:
+        return batch
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING)
+    try:
+        _allocate_certificates(batch)
+        template = CertificateTemplate.objects.get(contest_id=batch.contest_id)
+        pending = Certificate.objects.filter(
+            contest_id=batch.contest_id, pdf="", revoked_at__isnull=True
+        ).values_list("pk", flat=True)
+        for certificate_id in list(pending):
+            _render_one(certificate_id, template)
+    except Exception as error:
+        CertificateBatch.objects.filter(pk=batch.pk).update(
+            status=CertificateBatch.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
     batch.status = CertificateBatch.Status.DONE
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
+    batch.error = ""
+    batch.save(update_fields=["status", "finished_at", "error"])
     return batch

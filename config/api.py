@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,3 +16,8 @@ def exception_handler(exc, context):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """A database id: bounded, so a huge number is a 400 and never an overflow in a query."""
+    return serializers.IntegerField(min_value=1, max_value=2**63 - 1, **kwargs)

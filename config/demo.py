@@ -701,7 +701,7 @@ DEMO_USERS = [
         "Quang",
         "Vinh",
         "head judge",
-        "/judge/ — final sheets submitted; /rounds/{final}/rankings/ before publication",
+        "/judge/ — final sheets submitted (rankings stay hidden from judges until published)",
     ),
     DemoUser(
         "giamkhao1",
@@ -898,8 +898,7 @@ class _Builder:
             contest=bloc,
             name="Ban giám khảo",
             seats=[
-                SeatInput(judge=self.users[username], unit=self.units[code], head=head)
-                for username, head, code in JUDGES
+                SeatInput(judge=self.users[username], head=head) for username, head, _code in JUDGES
             ],
             actor=organiser,
         )

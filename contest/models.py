@@ -3,6 +3,7 @@ import unicodedata
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from contest.collation import person_sort_key
@@ -62,7 +63,8 @@ class Person(models.Model):
     """A human being as the contest knows them: a presenter, a judge, a signer."""
 
     full_name = models.CharField(_("full name"), max_length=150)
-    family_name = models.CharField(_("family name"), max_length=50)
+    # Blank for the rare person known by one name only.
+    family_name = models.CharField(_("family name"), max_length=50, blank=True)
     middle_name = models.CharField(_("middle name"), max_length=80, blank=True)
     given_name = models.CharField(_("given name"), max_length=50)
     # Vietnamese collation key (given name, family name, middle name); see contest.collation.
@@ -133,6 +135,9 @@ class Initiative(models.Model):
                 condition=Q(year__gte=1990, year__lte=2100), name="initiative_year_plausible"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="initiative_has_title"),
+            models.UniqueConstraint(
+                "unit", "year", Lower("title"), name="initiative_title_unique_per_unit_year"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,6 +308,10 @@ class Entry(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(decision_reason=""),
                 name="entry_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "rejected"]) | Q(decided_at__isnull=False),
+                name="entry_decision_has_time",
             ),
         ]
 

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from config.errors import NotAllowed
@@ -41,6 +41,17 @@ def contests_of(user: AbstractBaseUser) -> QuerySet[Contest]:
     if user.is_superuser:
         return Contest.objects.all()
     return Contest.objects.filter(memberships__user=user).distinct()
+
+
+def contests_listed_for(user: AbstractBaseUser) -> QuerySet[Contest]:
+    """Draft contests are shown only to the people taking part in them."""
+    contests = Contest.objects.order_by("-year", "id")
+    if user.is_authenticated and user.is_superuser:
+        return contests
+    public = ~Q(status=Contest.Status.DRAFT)
+    if user.is_authenticated:
+        public |= Q(memberships__user=user)
+    return contests.filter(public).distinct()
 
 
 def entries_visible_to(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -56,20 +57,40 @@ def create_person(data: PresenterInput, *, unit: Unit | None = None) -> Person:
     full_name = " ".join(nfc(data.full_name).split())
     if not full_name:
         raise DomainError(_("The full name is required."), field="full_name")
+    email = (data.email or "").strip().lower()
+    if len(email) > 150:  # it becomes the presenter's username
+        raise DomainError(_("The email address is too long."), field="email")
     family, middle, given = split_vietnamese_name(full_name)
     person = Person(
         full_name=full_name,
         family_name=data.family_name or family,
         middle_name=data.middle_name or (middle if not data.given_name else ""),
         given_name=data.given_name or given,
-        email=(data.email or "").strip().lower(),
+        email=email,
         position=data.position,
         unit=unit,
     )
     person.normalise()
-    person.full_clean(exclude=["sort_key", "user", "unit"])
+    try:
+        person.full_clean(exclude=["sort_key", "user", "unit"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        # Name parts are derived from the full name, so report them against it.
+        if field in {"family_name", "middle_name", "given_name"}:
+            field = "full_name"
+        raise DomainError(messages[0], field=field) from error
     person.save()
     return person
+
+
+def find_or_create_person(data: PresenterInput, *, unit: Unit) -> Person:
+    """The same email in the same unit is the same person (a presenter of several entries)."""
+    email = (data.email or "").strip().lower()
+    if email:
+        existing = Person.objects.filter(email=email, unit=unit).first()
+        if existing:
+            return existing
+    return create_person(data, unit=unit)
 
 
 def change_contest_status(*, contest: Contest, to_status: str, actor, note: str = "") -> Contest:
@@ -114,6 +135,9 @@ def register_entry(
         raise DomainError(_("Choose collective or individual."), field="kind")
     if not presenters:
         raise DomainError(_("Name at least one presenter."), field="presenters")
+    emails = [p.email.strip().lower() for p in presenters if p.email.strip()]
+    if len(emails) != len(set(emails)):
+        raise DomainError(_("Two presenters have the same email address."), field="presenters")
     if kind == Initiative.Kind.INDIVIDUAL and len(presenters) != 1:
         raise DomainError(
             _("An individual initiative has exactly one presenter."), field="presenters"
@@ -133,7 +157,7 @@ def register_entry(
         )
         for order, data in enumerate(presenters, start=1):
             try:
-                person = create_person(data, unit=unit)
+                person = find_or_create_person(data, unit=unit)
             except DomainError as error:
                 raise DomainError(
                     error.message, errors={"presenters": [{error.field: [error.message]}]}
@@ -143,24 +167,19 @@ def register_entry(
 
 
 def _presenter_account(person: Person, contest: Contest) -> None:
-    """Give a presenter with an email a login, so they can fetch their certificate later."""
+    """Give a presenter with an email a login, so they can fetch their certificate later.
+
+    Only accounts made here are linked: an existing account with that username is never
+    adopted, since whoever typed the email would otherwise hand its owner the certificate."""
     if not person.email:
         return
     user = person.user
-    created = False
     if user is None:
-        user, created = User.objects.get_or_create(
-            username=person.email, defaults={"email": person.email}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
+        if User.objects.filter(username__iexact=person.email).exists():
+            return
+        user = User.objects.create_user(username=person.email, email=person.email)
         person.user = user
         person.save(update_fields=["user"])
-    Membership.objects.get_or_create(
-        contest=contest, user=user, role=Role.PRESENTER, defaults={"person": person}
-    )
-    if created:
         link = reverse(
             "password_reset_confirm",
             kwargs={
@@ -178,6 +197,9 @@ def _presenter_account(person: Person, contest: Contest) -> None:
                 fail_silently=True,
             )
         )
+    Membership.objects.get_or_create(
+        contest=contest, user=user, role=Role.PRESENTER, defaults={"person": person}
+    )
 
 
 def _notify_submitter(entry: Entry, subject: str, body: str) -> None:

@@ -12,7 +12,7 @@ from contest.models import Contest, Entry, Role
 
 
 def home(request):
-    contests = Contest.objects.select_related("organising_unit").order_by("-year", "id")
+    contests = selectors.contests_listed_for(request.user).select_related("organising_unit")
     return render(request, "home.html", {"contests": contests})
 
 
@@ -78,17 +78,21 @@ def entry_signup(request, slug):
 @require_POST
 def entry_decide(request, pk):
     entry = get_object_or_404(Entry.objects.select_related("contest"), pk=pk)
+    decision = request.POST.get("decision")
+    form = RejectForm(request.POST)
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             services.approve_entry(entry=entry, actor=request.user)
             messages.success(request, _("Entry approved."))
-        else:
-            form = RejectForm(request.POST)
-            reason = (
-                form.data.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
+        elif decision == "reject" and form.is_valid():
+            services.reject_entry(
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
-            services.reject_entry(entry=entry, actor=request.user, reason=reason)
             messages.success(request, _("Entry rejected."))
+        elif decision == "reject":
+            messages.error(request, _("Give a reason for the rejection."))
+        else:
+            messages.error(request, _("Choose to approve or reject."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("contest-detail", slug=entry.contest.slug)

@@ -38,6 +38,23 @@ class Round(models.Model):
         return f"{self.contest} · {self.name}"
 
 
+class RoundTransition(models.Model):
+    """Append-only record of every status change of a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=12, choices=Round.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Round.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
 class Room(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(_("name"), max_length=200)
@@ -144,6 +161,10 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "entry"], name="slot_entry_once_per_round"),
             models.UniqueConstraint(fields=["session", "position"], name="slot_position_unique"),
+            models.CheckConstraint(
+                condition=Q(position__isnull=True) | Q(position__gte=1),
+                name="slot_position_from_1",
+            ),
             models.CheckConstraint(
                 condition=Q(planned_end__isnull=True) | Q(planned_end__gt=F("planned_start")),
                 name="slot_ends_after_start",

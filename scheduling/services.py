@@ -7,20 +7,22 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
-from contest.models import Contest, Entry, Role, Unit
+from contest.models import Contest, Entry, Membership, Role
 from contest.selectors import require_role
 from scheduling import draw
-from scheduling.models import Draw, Panel, PanelSeat, Room, Round, Session, Slot
+from scheduling.models import Draw, Panel, PanelSeat, Room, Round, RoundTransition, Session, Slot
+from scheduling.signals import round_closed
 
 
 @dataclass(frozen=True)
 class SeatInput:
     judge: object  # a User
-    unit: Unit | None = None
     head: bool = False
 
 
 def create_panel(*, contest: Contest, name: str, seats: list[SeatInput], actor) -> Panel:
+    """Seat judges of this contest on a panel. Each seat takes the judge's own unit from their
+    membership, so the conflict-of-interest rule never depends on what the caller sent."""
     require_role(actor, contest, Role.ORGANISER)
     name = (name or "").strip()
     if not name:
@@ -31,17 +33,32 @@ def create_panel(*, contest: Contest, name: str, seats: list[SeatInput], actor) 
         raise DomainError(_("A panel has one head judge."), field="head_judge")
     if len({seat.judge.pk for seat in seats}) != len(seats):
         raise DomainError(_("A judge is listed twice."), field="judges")
+    units = dict(
+        Membership.objects.filter(
+            contest=contest,
+            user__in=[seat.judge for seat in seats],
+            role__in=[Role.JUDGE, Role.HEAD_JUDGE],
+        ).values_list("user_id", "unit_id")
+    )
+    strangers = [seat.judge.get_username() for seat in seats if seat.judge.pk not in units]
+    if strangers:
+        raise DomainError(
+            _("Not a judge of this contest: %(users)s") % {"users": ", ".join(strangers)},
+            field="judges",
+        )
     try:
         with transaction.atomic():
             panel = Panel.objects.create(contest=contest, name=name)
-            for order, seat in enumerate(seats, start=1):
-                PanelSeat.objects.create(
+            PanelSeat.objects.bulk_create(
+                PanelSeat(
                     panel=panel,
                     judge=seat.judge,
-                    unit=seat.unit,
+                    unit_id=units[seat.judge.pk],
                     role=PanelSeat.Role.HEAD_JUDGE if seat.head else PanelSeat.Role.JUDGE,
                     order=order,
                 )
+                for order, seat in enumerate(seats, start=1)
+            )
     except IntegrityError as error:
         raise DomainError(_("A panel with this name already exists."), field="name") from error
     return panel
@@ -143,15 +160,42 @@ def draw_running_order(
         )
 
 
-def set_round_status(*, round: Round, status: str, actor) -> Round:
+# A round goes planned → open → closed; reopening a closed round needs a reason.
+ROUND_TRANSITIONS = {
+    Round.Status.PLANNED: {Round.Status.OPEN},
+    Round.Status.OPEN: {Round.Status.CLOSED},
+    Round.Status.CLOSED: {Round.Status.OPEN},
+}
+
+
+def set_round_status(*, round: Round, status: str, actor, reason: str = "") -> Round:
     require_role(actor, round.contest, Role.ORGANISER)
     if status not in Round.Status.values:
         raise DomainError(_("Unknown status."), field="status")
-    if status == Round.Status.OPEN and not round.slots.filter(position__isnull=False).exists():
-        raise DomainError(_("Draw the running order before opening the round for scoring."))
-    round.status = status
-    round.save(update_fields=["status"])
-    return round
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.status == status:
+            return locked
+        if status not in ROUND_TRANSITIONS[locked.status]:
+            raise DomainError(
+                _("A round cannot go from %(old)s to %(new)s.")
+                % {"old": locked.get_status_display(), "new": Round.Status(status).label},
+                field="status",
+            )
+        if locked.status == Round.Status.CLOSED and not reason:
+            raise DomainError(_("Give a reason for reopening the round."), field="reason")
+        if status == Round.Status.OPEN and not locked.slots.filter(position__isnull=False).exists():
+            raise DomainError(_("Draw the running order before opening the round for scoring."))
+        RoundTransition.objects.create(
+            round=locked, from_status=locked.status, to_status=status, actor=actor, reason=reason
+        )
+        locked.status = status
+        locked.save(update_fields=["status"])
+        if status == Round.Status.CLOSED:
+            round_closed.send(sender=Round, round=locked, actor=actor)
+    round.status = locked.status
+    return locked
 
 
 def advance_session(*, session: Session, position: int, actor) -> Session:

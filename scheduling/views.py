@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from config.forms import add_domain_error
-from contest.models import Membership, Role, Unit
 from contest.selectors import is_organiser
 from scheduling import services
 from scheduling.forms import DrawForm, PanelForm, SessionForm
@@ -67,16 +66,8 @@ def round_schedule(request, pk):
 
 def _create_panel(request, contest, form) -> None:
     data = form.cleaned_data
-    units = dict(
-        Membership.objects.filter(
-            contest=contest, user__in=data["judges"], role__in=[Role.JUDGE, Role.HEAD_JUDGE]
-        ).values_list("user_id", "unit_id")
-    )
-    unit_by_id = Unit.objects.in_bulk([unit for unit in units.values() if unit])
     seats = [
-        services.SeatInput(
-            judge=judge, unit=unit_by_id.get(units.get(judge.pk)), head=judge == data["head_judge"]
-        )
+        services.SeatInput(judge=judge, head=judge == data["head_judge"])
         for judge in data["judges"]
     ]
     services.create_panel(contest=contest, name=data["name"], seats=seats, actor=request.user)
@@ -109,7 +100,10 @@ def round_status(request, pk):
     round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
     try:
         services.set_round_status(
-            round=round, status=request.POST.get("status", ""), actor=request.user
+            round=round,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", "")[:2000],
+            actor=request.user,
         )
         messages.success(request, _("Round status changed."))
     except DomainError as error:

@@ -166,6 +166,8 @@ class Ranking(models.Model):
     sheet_count = models.PositiveIntegerField(default=0)
     # Newest submitted-sheet change the snapshot saw; the reconciler compares against it.
     sheets_changed_at = models.DateTimeField(null=True, blank=True)
+    # Count and version sum of the counted sheets read; see scoring.selectors.fingerprint.
+    sheets_fingerprint = models.CharField(max_length=40, default="")
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(

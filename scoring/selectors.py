@@ -1,4 +1,4 @@
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from contest.models import Contest
 from scheduling.models import Round
@@ -41,14 +41,36 @@ def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
     )
 
 
-def rounds_needing_ranking() -> QuerySet[Round]:
-    """Rounds whose submitted sheets changed after their newest snapshot was computed."""
-    submitted = Q(score_sheets__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED])
-    return (
-        Round.objects.annotate(
-            sheets_changed=Max("score_sheets__updated_at", filter=submitted),
-            snapshot_saw=Max("rankings__sheets_changed_at"),
-        )
-        .filter(sheets_changed__isnull=False)
-        .filter(Q(snapshot_saw__isnull=True) | Q(sheets_changed__gt=F("snapshot_saw")))
+# Sheets that count in rankings; drafts never do.
+COUNTED = [ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
+
+
+def fingerprint(count: int, version_sum: int | None) -> str:
+    """Changes whenever a counted sheet is added, removed or edited: every edit bumps the
+    sheet's version, so the sum of versions only stays put when nothing changed."""
+    return f"{count}:{version_sum or 0}"
+
+
+def sheets_fingerprint(round: Round) -> str:
+    seen = ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
+        count=Count("id"), versions=Sum("version")
     )
+    return fingerprint(seen["count"], seen["versions"])
+
+
+def rounds_needing_ranking() -> list[int]:
+    """Ids of rounds whose counted sheets changed after their newest snapshot was computed."""
+    current = {
+        row["round_id"]: fingerprint(row["count"], row["versions"])
+        for row in ScoreSheet.objects.filter(status__in=COUNTED)
+        .values("round_id")
+        .annotate(count=Count("id"), versions=Sum("version"))
+    }
+    newest = {}
+    for round_id, seen in (
+        Ranking.objects.filter(round_id__in=current)
+        .order_by("round_id", "-version")
+        .values_list("round_id", "sheets_fingerprint")
+    ):
+        newest.setdefault(round_id, seen)
+    return sorted(round_id for round_id, seen in current.items() if newest.get(round_id) != seen)

@@ -1,9 +1,10 @@
 """Writes of the scoring app: score sheets, ranking snapshots, publication and awards."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,27 +13,30 @@ from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round
 from scheduling.selectors import slot_for_judging
-from scoring import tabulation
+from scoring import selectors, tabulation
 from scoring.models import (
     Award,
     Criterion,
     Mark,
     Prize,
     Ranking,
+    Rubric,
     ScoreSheet,
     ScoreSheetEvent,
     Standing,
 )
+from scoring.selectors import COUNTED
+
+# Plain decimal numbers, with a point or the Vietnamese decimal comma; nothing Decimal() would
+# also take, such as "1_0", "1e1", "NaN" or digits of other scripts.
+MARK_PATTERN = re.compile(r"-?[0-9]{1,4}(?:[.,][0-9]{1,4})?")
 
 
 def _parse_value(raw) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-    except (InvalidOperation, ValueError) as error:
-        raise ValueError(_("Enter a number.")) from error
-    if not value.is_finite():
+    text = str(raw).strip()
+    if not MARK_PATTERN.fullmatch(text):
         raise ValueError(_("Enter a number."))
-    return value
+    return Decimal(text.replace(",", "."))
 
 
 def validate_marks(criteria: list[Criterion], raw_marks: dict, *, complete: bool) -> dict:
@@ -98,6 +102,9 @@ def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: 
             sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
                 round=round, entry=entry, judge=judge
             )
+            # Checked again under the sheet's lock: the round may have closed meanwhile.
+            if not Round.objects.filter(pk=round.pk, status=Round.Status.OPEN).exists():
+                raise DomainError(_("This round is not open for scoring."))
             if sheet.status != ScoreSheet.Status.DRAFT:
                 raise DomainError(_("This sheet has been submitted and can no longer be changed."))
             Mark.objects.filter(sheet=sheet).delete()
@@ -138,57 +145,55 @@ def compute_ranking(*, round: Round) -> Ranking:
 
     Running it again with no sheet change returns the newest snapshot instead of a copy.
     """
-    rubric = round.rubric
-    criteria = list(rubric.criteria.all())
+    rubric = Rubric.objects.filter(round=round).first()
+    criteria = list(rubric.criteria.all()) if rubric else []
+    if not criteria:
+        raise DomainError(_("This round has no rubric yet."))
     specs = [tabulation.CriterionSpec(c.code, c.weight) for c in criteria]
     code_of = {c.pk: c.code for c in criteria}
-    counted = [ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
     with transaction.atomic():
         # Serialise snapshot writers of this round; the marks are read in one statement.
         Round.objects.select_for_update().get(pk=round.pk)
         newest = Ranking.objects.filter(round=round).order_by("-version").first()
-        if newest:
-            # Cheap check first: most calls come from sheets already seen by the newest snapshot.
-            seen = ScoreSheet.objects.filter(round=round, status__in=counted).aggregate(
-                count=Count("id"), changed=Max("updated_at")
-            )
-            if (seen["count"], seen["changed"]) == (newest.sheet_count, newest.sheets_changed_at):
-                return newest
+        if newest and newest.sheets_fingerprint == selectors.sheets_fingerprint(round):
+            return newest  # the common case: a sheet this snapshot already saw
         rows = list(
-            Mark.objects.filter(sheet__round=round, sheet__status__in=counted).values_list(
+            Mark.objects.filter(sheet__round=round, sheet__status__in=COUNTED).values_list(
                 "sheet_id",
                 "sheet__entry_id",
                 "sheet__judge_id",
                 "criterion_id",
                 "value",
                 "sheet__updated_at",
+                "sheet__version",
             )
         )
-        sheet_ids = {row[0] for row in rows}
-        changed_at = max((row[5] for row in rows), default=None)
-        if (
-            newest
-            and newest.sheet_count == len(sheet_ids)
-            and newest.sheets_changed_at == changed_at
-        ):
+        versions = {row[0]: row[6] for row in rows}
+        fingerprint = selectors.fingerprint(len(versions), sum(versions.values()))
+        if newest and newest.sheets_fingerprint == fingerprint:
             return newest
-        results = tabulation.tabulate(
-            [
-                tabulation.MarkInput(str(entry), str(judge), code_of[criterion], value)
-                for _sheet, entry, judge, criterion, value, _at in rows
-            ],
-            specs,
-            method=rubric.method,
-            decimals=rubric.decimals,
-        )
+        changed_at = max((row[5] for row in rows), default=None)
+        try:
+            results = tabulation.tabulate(
+                [
+                    tabulation.MarkInput(str(entry), str(judge), code_of[criterion], value)
+                    for _sheet, entry, judge, criterion, value, _at, _version in rows
+                ],
+                specs,
+                method=rubric.method,
+                decimals=rubric.decimals,
+            )
+        except tabulation.TabulationError as error:
+            raise DomainError(str(error)) from error
         version = (Ranking.objects.filter(round=round).aggregate(v=Max("version"))["v"] or 0) + 1
         ranking = Ranking.objects.create(
             round=round,
             version=version,
             method=rubric.method,
             decimals=rubric.decimals,
-            sheet_count=len(sheet_ids),
+            sheet_count=len(versions),
             sheets_changed_at=changed_at,
+            sheets_fingerprint=fingerprint,
         )
         Standing.objects.bulk_create(
             Standing(
@@ -249,7 +254,7 @@ def publish_ranking(*, ranking: Ranking, actor) -> Ranking:
         if is_final_round(ranking.round):
             derive_awards(ranking)
             locked = Contest.objects.select_for_update().get(pk=contest.pk)
-            if locked.status != Contest.Status.RESULTS_PUBLISHED:
+            if locked.status not in {Contest.Status.RESULTS_PUBLISHED, Contest.Status.CLOSED}:
                 ContestTransition.objects.create(
                     contest=locked,
                     from_status=locked.status,
@@ -267,3 +272,26 @@ def unpublish_ranking(*, ranking: Ranking, actor) -> Ranking:
     ranking.is_published = False
     ranking.save(update_fields=["is_published"])
     return ranking
+
+
+def lock_sheets_of_closed_round(*, round: Round, actor, **kwargs) -> int:
+    """When a round closes its submitted sheets become locked; each lock is audited."""
+    sheets = list(
+        ScoreSheet.objects.select_for_update().filter(
+            round=round, status=ScoreSheet.Status.SUBMITTED
+        )
+    )
+    ScoreSheetEvent.objects.bulk_create(
+        ScoreSheetEvent(
+            sheet=sheet,
+            actor=actor,
+            action=ScoreSheetEvent.Action.LOCKED,
+            before={"status": ScoreSheet.Status.SUBMITTED},
+            after={"status": ScoreSheet.Status.LOCKED},
+        )
+        for sheet in sheets
+    )
+    # The marks do not change, so neither does the version (nor the rankings' fingerprint).
+    return ScoreSheet.objects.filter(pk__in=[sheet.pk for sheet in sheets]).update(
+        status=ScoreSheet.Status.LOCKED
+    )

@@ -15,7 +15,7 @@ def compute_ranking_task(round_id: int) -> int:
 def reconcile_rankings() -> list[int]:
     """Catch up rounds whose recompute was never queued or was lost (e.g. the broker was down
     when a sheet was submitted). Run periodically by Celery beat."""
-    round_ids = list(selectors.rounds_needing_ranking().values_list("pk", flat=True))
+    round_ids = selectors.rounds_needing_ranking()
     for round_id in round_ids:
         compute_ranking_task.delay(round_id)
     return round_ids

@@ -94,7 +94,9 @@ def score_entry(request, round_id, entry_id):
 
 def _organiser_round(request, pk) -> Round:
     round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
-    if not roles_of(request.user, round.contest) & {Role.ORGANISER, Role.HEAD_JUDGE}:
+    # Judges, the head judge included, never see aggregates of their colleagues' marks
+    # before publication.
+    if Role.ORGANISER not in roles_of(request.user, round.contest):
         raise PermissionDenied
     return round
 
@@ -134,8 +136,11 @@ def ranking_publish(request, pk):
 @require_POST
 def ranking_compute(request, pk):
     round = _organiser_round(request, pk)
-    services.compute_ranking(round=round)
-    messages.success(request, _("Ranking recomputed."))
+    try:
+        services.compute_ranking(round=round)
+        messages.success(request, _("Ranking recomputed."))
+    except DomainError as error:
+        messages.error(request, error.message)
     return redirect("round-rankings", pk=pk)
 
 

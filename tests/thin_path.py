@@ -82,7 +82,7 @@ def run_thin_path(world: World) -> dict:
         {
             "name": "Ban giám khảo",
             "judges": [
-                {"username": "judge1", "unit": world.units[0].code, "head": True},
+                {"username": "judge1", "head": True},
                 {"username": "judge2"},
                 {"username": "judge3"},
             ],

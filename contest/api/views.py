@@ -20,9 +20,11 @@ class ContestListView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = ContestSerializer
-    queryset = Contest.objects.select_related("organising_unit", "advances_to").order_by(
-        "-year", "id"
-    )
+
+    def get_queryset(self):
+        return selectors.contests_listed_for(self.request.user).select_related(
+            "organising_unit", "advances_to"
+        )
 
 
 class ContestEntriesView(APIView):

@@ -1,16 +1,13 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from contest.models import Unit
+from config.api import id_field
 from scheduling.models import Draw, Panel, Round, Session, Slot
 
 
 class SeatInputSerializer(serializers.Serializer):
     username = serializers.SlugRelatedField(
         source="judge", slug_field="username", queryset=get_user_model().objects.all()
-    )
-    unit = serializers.SlugRelatedField(
-        slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True
     )
     head = serializers.BooleanField(default=False)
 
@@ -35,9 +32,9 @@ class SessionInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
     room = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    panel = serializers.IntegerField()
+    panel = id_field()
     entries = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_empty=False, max_length=500
+        child=id_field(), required=False, allow_empty=False, max_length=500
     )
 
 
@@ -97,3 +94,4 @@ class DrawSerializer(serializers.ModelSerializer):
 
 class RoundStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Round.Status.choices)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -94,6 +94,6 @@ class RoundStatusView(APIView):
         serializer = RoundStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         round = services.set_round_status(
-            round=round, status=serializer.validated_data["status"], actor=request.user
+            round=round, actor=request.user, **serializer.validated_data
         )
         return Response({"status": round.status})

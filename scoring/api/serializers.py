@@ -3,12 +3,13 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from config.api import id_field
 from scoring.models import Ranking, ScoreSheet, Standing
 
 
 class ScoreSheetInputSerializer(serializers.Serializer):
-    round = serializers.IntegerField()
-    entry = serializers.IntegerField()
+    round = id_field()
+    entry = id_field()
     marks = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=20), allow_empty=True
     )

@@ -55,7 +55,7 @@ class RoundRankingsView(APIView):
     @extend_schema(responses=RankingSerializer(many=True))
     def get(self, request, pk):
         round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
-        require_role(request.user, round.contest, Role.ORGANISER, Role.HEAD_JUDGE)
+        require_role(request.user, round.contest, Role.ORGANISER)
         rankings = selectors.rankings_for_review(round)
         return Response(RankingSerializer(rankings, many=True).data)
 

@@ -2,8 +2,10 @@
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from contest.models import Person
 from tests.conftest import CHROMIUM
@@ -41,6 +43,29 @@ def browser():
         browser.close()
 
 
+def outside_the_event_loop(work):
+    """Run ORM work in a plain thread whose connection is closed afterwards.
+
+    Inside Playwright's event loop Django keeps connections per context, and one opened there
+    would outlive the test and block dropping the test database."""
+
+    def run():
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def set_password(full_name: str) -> str:
+    user = Person.objects.get(full_name=full_name).user
+    user.set_password(PASSWORD)
+    user.save()
+    return user.username
+
+
 def login(browser, live_server, username, password=PASSWORD):
     context = browser.new_context(viewport=TABLET, locale="vi-VN")
     page = context.new_page()
@@ -56,7 +81,7 @@ def login(browser, live_server, username, password=PASSWORD):
 def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir):
     # The browser is set up after the server so that it closes first: its kept-alive
     # connections hold request threads, and their database connections, open.
-    world = build_world()
+    world = outside_the_event_loop(build_world)
     slug = world.contest.slug
 
     rep = login(browser, live_server, "rep2")
@@ -124,10 +149,8 @@ def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir
     organiser.click("form[action$='/certificates/issue/'] button")
     organiser.wait_for_load_state()
 
-    person = Person.objects.get(full_name=PRESENTER)
-    person.user.set_password(PASSWORD)
-    person.user.save()
-    presenter = login(browser, live_server, "tuyet@example.org")
+    username = outside_the_event_loop(lambda: set_password(PRESENTER))
+    presenter = login(browser, live_server, username)
     presenter.goto(f"{live_server.url}/me/certificates/")
     with presenter.expect_download() as download_info:
         presenter.click("[data-testid^=download-]")

@@ -44,7 +44,7 @@ def scheduled(world, eager_celery) -> Scheduled:
         contest=world.contest,
         name="BGK",
         actor=world.organiser,
-        seats=[scheduling_services.SeatInput(world.judges[0], unit=world.units[0], head=True)]
+        seats=[scheduling_services.SeatInput(world.judges[0], head=True)]
         + [scheduling_services.SeatInput(judge) for judge in world.judges[1:]],
     )
     session = scheduling_services.create_session(

@@ -235,3 +235,131 @@ def test_scoring_page_shows_errors_on_the_criterion(scheduled):
     assert page.context["read_only"] is True
     judge.post(url, {"content": "1", "delivery": "1", "submit": "1"})
     assert ScoreSheet.objects.get().marks.get(criterion__code="content").value == 8.5
+
+
+def test_same_presenter_on_two_entries_and_duplicate_emails(world):
+    rep = client_for(world.representatives[0])
+    url = f"/api/contests/{world.contest.slug}/entries/"
+    presenter = {"full_name": "Lê Văn Cường", "email": "cuong@example.org"}
+    ids = []
+    for title in ["Mô hình A", "Mô hình B"]:
+        body = {
+            "initiative_title": title,
+            "field": "economy",
+            "kind": "individual",
+            "presenters": [presenter],
+        }
+        response = post_json(rep, url, body)
+        assert response.status_code == 201
+        ids.append(response.json()["id"])
+    organiser = client_for(world.organiser)
+    for entry_id in ids:
+        assert organiser.post(f"/api/entries/{entry_id}/approve/").status_code == 200
+    assert Person.objects.filter(email="cuong@example.org").count() == 1
+    twice = post_json(
+        rep,
+        url,
+        {
+            "initiative_title": "Mô hình C",
+            "field": "economy",
+            "kind": "collective",
+            "presenters": [
+                {"full_name": "Nguyễn An", "email": "an@example.org"},
+                {"full_name": "Trần Bình", "email": "AN@example.org"},
+            ],
+        },
+    )
+    assert twice.status_code == 400 and "presenters" in twice.json()
+
+
+def test_an_existing_account_is_never_adopted_by_a_typed_email(world):
+    rep = client_for(world.representatives[0])
+    response = post_json(
+        rep,
+        f"/api/contests/{world.contest.slug}/entries/",
+        {
+            "initiative_title": "Mô hình D",
+            "field": "economy",
+            "kind": "individual",
+            "presenters": [{"full_name": "Kẻ Mạo Danh", "email": "organiser"}],
+        },
+    )
+    assert response.status_code == 400  # not an email
+    world.organiser.username = "organiser@example.org"
+    world.organiser.save()
+    response = post_json(
+        rep,
+        f"/api/contests/{world.contest.slug}/entries/",
+        {
+            "initiative_title": "Mô hình E",
+            "field": "economy",
+            "kind": "individual",
+            "presenters": [{"full_name": "Kẻ Mạo Danh", "email": "organiser@example.org"}],
+        },
+    )
+    entry_id = response.json()["id"]
+    assert client_for(world.organiser).post(f"/api/entries/{entry_id}/approve/").status_code == 200
+    assert Person.objects.get(full_name="Kẻ Mạo Danh").user is None
+
+
+@pytest.mark.parametrize(
+    "name", ["Mai", "A" * 60, "B" * 55 + " Lan"], ids=["one-word", "long-given", "long-family"]
+)
+def test_any_typed_name_gets_an_answer_not_an_error(world, name):
+    response = post_json(
+        client_for(world.representatives[0]),
+        f"/api/contests/{world.contest.slug}/entries/",
+        {
+            "initiative_title": "X",
+            "field": "economy",
+            "kind": "individual",
+            "presenters": [{"full_name": name}],
+        },
+    )
+    page = client_for(world.representatives[1]).post(
+        f"/contests/{world.contest.slug}/signup/",
+        {"initiative_title": "Y", "field": "economy", "kind": "individual", "presenter_name": name},
+    )
+    if name == "Mai":
+        assert response.status_code == 201 and page.status_code == 302
+    else:
+        assert response.status_code == 400 and "full_name" in str(response.json())
+        assert page.status_code == 200 and page.context["form"].errors
+
+
+def test_huge_ids_are_a_400(scheduled):
+    organiser = client_for(scheduled.world.organiser)
+    response = post_json(
+        organiser,
+        f"/api/rounds/{scheduled.world.final.pk}/sessions/",
+        {
+            "name": "x",
+            "starts_at": "2020-01-01T00:00",
+            "panel": 1,
+            "entries": [1180591620717411303424],
+        },
+    )
+    assert response.status_code == 400 and "entries" in response.json()
+
+
+def test_oversized_bodies_are_refused_before_parsing(scheduled):
+    body = b'{"marks": {"x": "' + b"9" * (3 * 1024 * 1024) + b'"}}'
+    response = client_for(scheduled.world.judges[1]).post(
+        "/api/score-sheets/", body, content_type="application/json"
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("value", ["1_0", "1e1", "٨", "Infinity", " "])
+def test_marks_must_be_plain_decimal_numbers(scheduled, value):
+    world = scheduled.world
+    response = post_json(
+        client_for(world.judges[1]),
+        "/api/score-sheets/",
+        {
+            "round": world.final.pk,
+            "entry": scheduled.entries[1].pk,
+            "marks": {"content": value, "delivery": "8"},
+        },
+    )
+    assert response.status_code == 400

@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from certificates import services
+from certificates import selectors, services
 from certificates.models import Certificate, CertificateBatch
 from certificates.tasks import reconcile_certificate_batches
 from config.errors import DomainError, NotAllowed
+from scoring import services as scoring_services
 from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,51 @@ def test_reconciler_queues_batches_that_never_started(published, eager_celery):
     assert CertificateBatch.objects.get(pk=batch.pk).status == "done"
     assert Certificate.objects.exclude(pdf="").count() == 3
     assert reconcile_certificate_batches() == []
+
+
+def test_republished_results_revoke_and_reissue_changed_prizes(published):
+    world = published.world
+    batch = services.request_certificates(contest=world.contest, actor=world.organiser)
+    services.render_batch(batch.pk)
+    third = Certificate.objects.get(entry=published.entries[2])
+    assert third.achievement == "Đã tham gia"
+    # The head judge's late 10 lifts the third entry to (7 + 7 + 10) / 3 = 8.00, level with
+    # the second: it now shares Giải Nhì.
+    scoring_services.save_score_sheet(
+        judge=world.judges[0],
+        round=world.final,
+        entry=published.entries[2],
+        marks={"content": "10", "delivery": "10"},
+        submit=True,
+    )
+    scoring_services.publish_ranking(
+        ranking=scoring_services.compute_ranking(round=world.final), actor=world.organiser
+    )
+    batch = services.request_certificates(contest=world.contest, actor=world.organiser)
+    services.render_batch(batch.pk)
+    third.refresh_from_db()
+    assert third.revoked_at is not None
+    reissued = Certificate.objects.get(entry=published.entries[2], revoked_at__isnull=True)
+    assert (reissued.achievement, reissued.kind, reissued.serial) == ("Đã đạt Giải Nhì", "prize", 4)
+    assert sorted(Certificate.objects.values_list("serial", flat=True)) == [1, 2, 3, 4]
+    page = Client().get(f"/verify/{third.verification_code}/").content.decode()
+    assert "This certificate has been revoked." in page
+    assert third not in selectors.certificates_of(third.person.user)
+
+
+def test_a_rendering_failure_marks_the_batch_failed(published, monkeypatch):
+    world = published.world
+    batch = services.request_certificates(contest=world.contest, actor=world.organiser)
+
+    def broken(data):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services.render, "render_certificate_pdf", broken)
+    with pytest.raises(OSError):
+        services.render_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "disk full" in batch.error
+    monkeypatch.undo()
+    services.render_batch(batch.pk)  # a later run finishes the job
+    batch.refresh_from_db()
+    assert batch.status == "done" and not Certificate.objects.filter(pdf="").exists()

@@ -122,3 +122,33 @@ def test_representative_sees_only_their_units_entries(scheduled):
         client_for(world.organiser).get(f"/api/contests/{world.contest.slug}/entries/").json()
     )
     assert len(everything) == 3
+
+
+def test_panel_seats_take_the_judges_own_unit_from_their_membership(world):
+    organiser = client_for(world.organiser)
+    url = f"/api/contests/{world.contest.slug}/panels/"
+    # A caller cannot drop a judge's unit (and with it the conflict of interest)...
+    response = organiser.post(
+        url, {"name": "P1", "judges": [{"username": "judge1"}]}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    from scheduling.models import PanelSeat
+
+    assert PanelSeat.objects.get(panel_id=response.json()["id"]).unit == world.units[0]
+    # ...nor seat someone who is not a judge of this contest.
+    response = organiser.post(
+        url, {"name": "P2", "judges": [{"username": "rep1"}]}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "rep1" in response.json()["judges"][0]
+
+
+def test_head_judge_does_not_see_unpublished_rankings(scheduled):
+    head = client_for(scheduled.world.judges[0])
+    assert head.get(f"/api/rounds/{scheduled.world.final.pk}/rankings/").status_code == 403
+    assert head.get(f"/rounds/{scheduled.world.final.pk}/rankings/").status_code == 403
+
+
+def test_draft_contests_are_listed_only_to_their_members(world):
+    listed = {c["slug"] for c in Client().get("/api/contests/").json()["results"]}
+    assert "khoi-2019" in listed and "city-2019" not in listed  # city-2019 is a draft
+    assert "city-2019" not in Client().get("/").content.decode()

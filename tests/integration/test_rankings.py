@@ -1,6 +1,7 @@
 """Ranking snapshots: computed from submitted sheets, versioned, caught up by the reconciler."""
 
 import pytest
+from django.db.models import F
 
 from scoring import services
 from scoring.models import Ranking
@@ -95,3 +96,52 @@ def test_publishing_a_new_version_leaves_one_published_and_fixes_prizes(publishe
     assert first_prizes == {first_entry: "Giải Nhất", second_entry: "Giải Nhì"}
     world.contest.refresh_from_db()
     assert world.contest.status == "results_published"
+
+
+def test_round_status_moves_forward_and_closing_locks_sheets(scheduled):
+    from config.errors import DomainError
+    from scheduling.services import set_round_status
+    from scoring.models import ScoreSheet, ScoreSheetEvent
+
+    world = scheduled.world
+    services.save_score_sheet(
+        judge=world.judges[1],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=True,
+    )
+    with pytest.raises(DomainError, match="cannot go from"):
+        set_round_status(round=world.final, status="planned", actor=world.organiser)
+    set_round_status(round=world.final, status="closed", actor=world.organiser)
+    sheet = ScoreSheet.objects.get()
+    assert sheet.status == "locked"
+    assert ScoreSheetEvent.objects.filter(sheet=sheet, action="locked").count() == 1
+    with pytest.raises(DomainError, match="reason"):
+        set_round_status(round=world.final, status="open", actor=world.organiser)
+    set_round_status(
+        round=world.final, status="open", actor=world.organiser, reason="Giám khảo 2 nộp nhầm phiếu"
+    )
+    assert list(world.final.transitions.values_list("to_status", flat=True)) == [
+        "open",
+        "closed",
+        "open",
+    ]
+
+
+def test_reconciler_sees_an_edit_that_leaves_count_and_times_alone(scheduled):
+    from scoring.models import ScoreSheet
+
+    world = scheduled.world
+    services.save_score_sheet(
+        judge=world.judges[1],
+        round=world.final,
+        entry=scheduled.entries[1],
+        marks=MARKS,
+        submit=True,
+    )
+    services.compute_ranking(round=world.final)
+    assert reconcile_rankings() == []
+    # A change committed late, stamped earlier than what the snapshot saw: only the version moves.
+    ScoreSheet.objects.update(version=F("version") + 1)
+    assert reconcile_rankings() == [world.final.pk]
