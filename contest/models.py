@@ -180,6 +180,10 @@ class Contest(models.Model):
     place = models.CharField(
         _("place"), max_length=100, default="Hà Nội", help_text=_("Place on dated documents.")
     )
+    # At most this share of the entrants receives a prize (None: no cap).
+    prize_cap_percent = models.PositiveSmallIntegerField(
+        _("prize cap (% of entrants)"), null=True, blank=True
+    )
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -193,6 +197,11 @@ class Contest(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=1990, year__lte=2100), name="contest_year_plausible"
+            ),
+            models.CheckConstraint(
+                condition=Q(prize_cap_percent__isnull=True)
+                | Q(prize_cap_percent__gte=1, prize_cap_percent__lte=100),
+                name="contest_prize_cap_percent",
             ),
         ]
 

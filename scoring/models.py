@@ -14,14 +14,44 @@ class Rubric(models.Model):
 
     class Method(models.TextChoices):
         MEAN = "mean", _("Mean of judges present")
+        SUM = "sum", _("Sum of judges' scores")
+        TRIMMED_MEAN = "trimmed_mean", _("Mean without the highest and lowest judges")
+        TRIMMED_SUM = "trimmed_sum", _("Sum without the highest and lowest judges")
+        MEDIAN = "median", _("Median of judges")
+        ZSCORE_MEAN = "zscore_mean", _("Mean of standardised scores")
+        RANK_SUM = "rank_sum", _("Sum of judges' ranks")
+        SKATING = "skating", _("Skating System")
+
+    class RankingStyle(models.TextChoices):
+        STANDARD = "standard", _("Standard (1, 2, 2, 4)")
+        DENSE = "dense", _("Dense (1, 2, 2, 3)")
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="rubric")
-    method = models.CharField(max_length=24, choices=Method.choices, default=Method.MEAN)
+    method = models.CharField(
+        _("aggregation"), max_length=24, choices=Method.choices, default=Method.MEAN
+    )
+    drop_highest = models.PositiveSmallIntegerField(_("drop highest judges"), default=0)
+    drop_lowest = models.PositiveSmallIntegerField(_("drop lowest judges"), default=0)
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=2)
+    ranking_style = models.CharField(
+        _("ranking"), max_length=10, choices=RankingStyle.choices, default=RankingStyle.STANDARD
+    )
+    # Flag an entry when its judges' scores spread wider than this (None: never).
+    disagreement_threshold = models.DecimalField(
+        _("disagreement threshold"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    # Steps applied in order to break ties, fixed before judging opens, e.g.
+    # [{"criterion": "presentation"}, {"first_placings": true}, {"judge": "head"}].
+    tie_breaks = models.JSONField(_("tie-break chain"), default=list, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(decimals__lte=6), name="rubric_decimals_range"),
+            models.CheckConstraint(
+                condition=Q(method__in=["trimmed_mean", "trimmed_sum"])
+                | Q(drop_highest=0, drop_lowest=0),
+                name="rubric_drops_only_when_trimmed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,6 +87,10 @@ class Criterion(models.Model):
     step = models.DecimalField(_("step"), max_digits=4, decimal_places=2, default=Decimal("0.5"))
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=3, default=1)
     required = models.BooleanField(_("required"), default=True)
+    # Independent criteria are scored and shown but do not count toward the total.
+    counts_toward_total = models.BooleanField(_("counts toward the total"), default=True)
+    # Level descriptors shown to judges: [{"from": "8", "to": "10", "text": "Xuất sắc"}, ...].
+    descriptors = models.JSONField(_("level descriptors"), default=list, blank=True)
     order = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
@@ -77,6 +111,51 @@ class Criterion(models.Model):
         return self.name
 
 
+class PenaltyRule(models.Model):
+    """Overtime penalty of a part: from `minutes_over` minutes over time, take `points` off."""
+
+    part = models.ForeignKey(RubricPart, on_delete=models.CASCADE, related_name="penalty_rules")
+    minutes_over = models.PositiveSmallIntegerField(_("from minutes over"))
+    points = models.DecimalField(_("points deducted"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["part", "minutes_over"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "minutes_over"], name="penalty_rule_unique"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="penalty_rule_positive"),
+            models.CheckConstraint(condition=Q(minutes_over__gte=1), name="penalty_rule_over"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part}: −{self.points} from {self.minutes_over} min"
+
+
+class Penalty(models.Model):
+    """A penalty applied to an entry in a round, deducted from its total."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="penalties")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="penalties")
+    part = models.ForeignKey(
+        RubricPart, on_delete=models.PROTECT, null=True, blank=True, related_name="penalties"
+    )
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "entry", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="penalty_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="penalty_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"−{self.points} entry {self.entry_id}"
+
+
 class ScoreSheet(models.Model):
     """One judge's marks for one entry in one round. The sheets are the truth."""
 
@@ -85,12 +164,21 @@ class ScoreSheet(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         LOCKED = "locked", _("Locked")
 
+    class Participation(models.TextChoices):
+        SCORED = "scored", _("Scored")
+        ABSTAINED = "abstained", _("Abstained")
+        CONFLICT = "conflict", _("Conflict of interest declared")
+
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="score_sheets")
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="score_sheets")
     judge = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="score_sheets"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # An abstained or conflicted sheet has no marks and counts in no aggregate.
+    participation = models.CharField(
+        max_length=12, choices=Participation.choices, default=Participation.SCORED
+    )
     # Optimistic concurrency: bumped on every change.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,6 +224,8 @@ class ScoreSheetEvent(models.Model):
         CHANGED = "changed", _("Changed")
         UNLOCKED = "unlocked", _("Unlocked")
         LOCKED = "locked", _("Locked")
+        ABSTAINED = "abstained", _("Abstained")
+        CONFLICT = "conflict", _("Conflict of interest declared")
 
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -168,6 +258,11 @@ class Ranking(models.Model):
     sheets_changed_at = models.DateTimeField(null=True, blank=True)
     # Count and version sum of the counted sheets read; see scoring.selectors.fingerprint.
     sheets_fingerprint = models.CharField(max_length=40, default="")
+    # The rubric's settings used (method, drops, tie-breaks...), Kendall's W, judge bias,
+    # and what changed since the previous version.
+    parameters = models.JSONField(default=dict)
+    analytics = models.JSONField(default=dict)
+    changes = models.JSONField(default=dict)
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -194,8 +289,9 @@ class Ranking(models.Model):
 class Standing(models.Model):
     ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="standings")
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="standings")
-    rank = models.PositiveIntegerField()
-    score = models.DecimalField(max_digits=12, decimal_places=6)
+    # Decimal: a shared Skating System place is the mean of the places covered, e.g. 3.5.
+    rank = models.DecimalField(max_digits=8, decimal_places=2)
+    score = models.DecimalField(max_digits=14, decimal_places=6)
     judges_counted = models.PositiveSmallIntegerField()
     # Per-criterion averages and other explanations, as decimal strings.
     details = models.JSONField(default=dict)
@@ -225,6 +321,14 @@ class Prize(models.Model):
     name = models.CharField(_("name"), max_length=200)
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
     quota = models.PositiveSmallIntegerField(_("quota"), default=1)
+    # An entry below this score does not receive the prize, which may stay vacant.
+    min_score = models.DecimalField(
+        _("minimum score"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    # A special prize goes to the best score in this part (e.g. the best presentation).
+    part = models.ForeignKey(
+        RubricPart, on_delete=models.PROTECT, null=True, blank=True, related_name="prizes"
+    )
     order = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
@@ -232,6 +336,10 @@ class Prize(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contest", "order"], name="prize_order_unique"),
             models.UniqueConstraint(fields=["contest", "name"], name="prize_name_unique"),
+            models.CheckConstraint(
+                condition=Q(tier="special") | Q(part__isnull=True),
+                name="prize_part_only_for_special",
+            ),
         ]
 
     def __str__(self) -> str:

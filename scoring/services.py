@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from config.errors import DomainError, NotAllowed
 from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
-from scheduling.models import Round
+from scheduling.models import PanelSeat, Round, Slot
 from scheduling.selectors import slot_for_judging
 from scoring import selectors, tabulation
 from scoring.models import (
@@ -81,63 +82,184 @@ def validate_marks(criteria: list[Criterion], raw_marks: dict, *, complete: bool
 def _sheet_state(sheet: ScoreSheet) -> dict:
     return {
         "status": sheet.status,
+        "participation": sheet.participation,
         "marks": {m.criterion.code: str(m.value) for m in sheet.marks.select_related("criterion")},
     }
 
 
-def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: bool) -> ScoreSheet:
-    """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
-    for the judge; only a head judge can reopen them."""
+def _judging_slot(judge, round: Round, entry: Entry):
     if round.status != Round.Status.OPEN:
         raise DomainError(_("This round is not open for scoring."))
     slot = slot_for_judging(judge, round.pk, entry.pk)
     if slot is None:
         raise NotAllowed(_("You are not on the panel judging this entry."))
+    return slot
+
+
+def _lock_open_sheet(judge, round: Round, entry: Entry) -> ScoreSheet:
+    """The judge's sheet for this entry, created if needed, row-locked, in an open round."""
+    sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
+        round=round, entry=entry, judge=judge
+    )
+    # Checked again under the sheet's lock: the round may have closed meanwhile.
+    if not Round.objects.filter(pk=round.pk, status=Round.Status.OPEN).exists():
+        raise DomainError(_("This round is not open for scoring."))
+    if sheet.status != ScoreSheet.Status.DRAFT:
+        raise DomainError(_("This sheet has been submitted and can no longer be changed."))
+    return sheet
+
+
+def _last_submitted_state(sheet: ScoreSheet) -> dict | None:
+    """The sheet as last submitted, if it was submitted before and then unlocked."""
+    event = (
+        sheet.events.filter(
+            action__in=[
+                ScoreSheetEvent.Action.SUBMITTED,
+                ScoreSheetEvent.Action.CHANGED,
+                ScoreSheetEvent.Action.ABSTAINED,
+                ScoreSheetEvent.Action.CONFLICT,
+            ]
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    return event.after if event else None
+
+
+def _unlock_reason(sheet: ScoreSheet) -> str:
+    event = sheet.events.filter(action=ScoreSheetEvent.Action.UNLOCKED).order_by("-at", "-id")
+    return event.values_list("reason", flat=True).first() or ""
+
+
+def _record_submission(sheet: ScoreSheet, actor, action: str, reason: str = "") -> None:
+    """One audit event per effective submission; a resubmission after an unlock is a change,
+    with the state before it and the head judge's reason."""
+    before = _last_submitted_state(sheet)
+    if before is not None and action == ScoreSheetEvent.Action.SUBMITTED:
+        action, reason = ScoreSheetEvent.Action.CHANGED, reason or _unlock_reason(sheet)
+    ScoreSheetEvent.objects.create(
+        sheet=sheet,
+        actor=actor,
+        action=action,
+        before=before,
+        after=_sheet_state(sheet),
+        reason=reason,
+    )
+    round_id = sheet.round_id
+    # robust: if the broker is down the sheet is still saved; the beat reconciler
+    # recomputes the round once the broker is back.
+    transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
+
+
+def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: bool) -> ScoreSheet:
+    """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
+    for the judge; only a head judge can reopen them."""
+    _judging_slot(judge, round, entry)
     criteria = list(Criterion.objects.filter(rubric__round=round))
     if not criteria:
         raise DomainError(_("This round has no rubric yet."))
     values = validate_marks(criteria, marks, complete=submit)
     try:
         with transaction.atomic():
-            sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
-                round=round, entry=entry, judge=judge
-            )
-            # Checked again under the sheet's lock: the round may have closed meanwhile.
-            if not Round.objects.filter(pk=round.pk, status=Round.Status.OPEN).exists():
-                raise DomainError(_("This round is not open for scoring."))
-            if sheet.status != ScoreSheet.Status.DRAFT:
-                raise DomainError(_("This sheet has been submitted and can no longer be changed."))
+            sheet = _lock_open_sheet(judge, round, entry)
             Mark.objects.filter(sheet=sheet).delete()
             Mark.objects.bulk_create(
                 Mark(sheet=sheet, criterion=criterion, value=value)
                 for criterion, value in values.items()
             )
             sheet.version += 1
+            sheet.participation = ScoreSheet.Participation.SCORED
             if submit:
                 sheet.status = ScoreSheet.Status.SUBMITTED
                 sheet.submitted_at = timezone.now()
             sheet.save()
             if submit:
-                ScoreSheetEvent.objects.create(
-                    sheet=sheet,
-                    actor=judge,
-                    action=ScoreSheetEvent.Action.SUBMITTED,
-                    before=None,
-                    after=_sheet_state(sheet),
-                )
-                round_id = round.pk
-                # robust: if the broker is down the sheet is still saved; the beat reconciler
-                # recomputes the round once the broker is back.
-                transaction.on_commit(lambda: _queue_ranking(round_id), robust=True)
+                _record_submission(sheet, judge, ScoreSheetEvent.Action.SUBMITTED)
     except IntegrityError as error:
         raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
     return sheet
 
 
-def _queue_ranking(round_id: int) -> None:
+def declare_not_scoring(
+    *, judge, round: Round, entry: Entry, participation: str, reason: str
+) -> ScoreSheet:
+    """A judge abstains, or declares a conflict of interest, for one entry: the sheet is
+    submitted without marks and counts in no aggregate."""
+    if participation not in {
+        ScoreSheet.Participation.ABSTAINED,
+        ScoreSheet.Participation.CONFLICT,
+    }:
+        raise DomainError(_("Choose to abstain or to declare a conflict."), field="participation")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason."), field="reason")
+    _judging_slot(judge, round, entry)
+    with transaction.atomic():
+        sheet = _lock_open_sheet(judge, round, entry)
+        Mark.objects.filter(sheet=sheet).delete()
+        sheet.participation = participation
+        sheet.status = ScoreSheet.Status.SUBMITTED
+        sheet.submitted_at = timezone.now()
+        sheet.version += 1
+        sheet.save()
+        _record_submission(sheet, judge, participation, reason)
+    return sheet
+
+
+def unlock_score_sheet(*, sheet: ScoreSheet, actor, reason: str) -> ScoreSheet:
+    """The head judge of the entry's panel reopens a submitted sheet for its judge."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Unlocking a sheet needs a written reason."), field="reason")
+    slot = (
+        Slot.objects.select_related("session")
+        .filter(round_id=sheet.round_id, entry_id=sheet.entry_id)
+        .first()
+    )
+    if (
+        slot is None
+        or not PanelSeat.objects.filter(
+            panel_id=slot.session.panel_id, judge=actor, role=PanelSeat.Role.HEAD_JUDGE
+        ).exists()
+    ):
+        raise NotAllowed(_("Only the head judge of this panel can unlock its sheets."))
+    with transaction.atomic():
+        sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
+        if sheet.status != ScoreSheet.Status.SUBMITTED:
+            raise DomainError(_("Only a submitted sheet of an open round can be unlocked."))
+        before = _sheet_state(sheet)
+        sheet.status = ScoreSheet.Status.DRAFT
+        sheet.version += 1
+        sheet.save(update_fields=["status", "version", "updated_at"])
+        ScoreSheetEvent.objects.create(
+            sheet=sheet,
+            actor=actor,
+            action=ScoreSheetEvent.Action.UNLOCKED,
+            before=before,
+            after=_sheet_state(sheet),
+            reason=reason,
+        )
+        round_id = sheet.round_id
+        transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
+    return sheet
+
+
+# Sheets submitted within this many seconds share one recompute of their round.
+RANKING_DEBOUNCE_SECONDS = 1
+
+
+def queue_ranking(round_id: int) -> None:
+    """Queue a recompute of the round, at most one per debounce window.
+
+    The guard key lives no longer than the countdown: a sheet skipped here committed before
+    the queued task will read, and one committed later finds the key gone and queues anew."""
     from scoring.tasks import compute_ranking_task
 
-    compute_ranking_task.delay(round_id)
+    if compute_ranking_task.app.conf.task_always_eager:
+        compute_ranking_task.delay(round_id)
+        return
+    if cache.add(f"ranking-queued:{round_id}", 1, timeout=RANKING_DEBOUNCE_SECONDS):
+        compute_ranking_task.apply_async((round_id,), countdown=RANKING_DEBOUNCE_SECONDS)
 
 
 def compute_ranking(*, round: Round) -> Ranking:
@@ -158,7 +280,11 @@ def compute_ranking(*, round: Round) -> Ranking:
         if newest and newest.sheets_fingerprint == selectors.sheets_fingerprint(round):
             return newest  # the common case: a sheet this snapshot already saw
         rows = list(
-            Mark.objects.filter(sheet__round=round, sheet__status__in=COUNTED).values_list(
+            Mark.objects.filter(
+                sheet__round=round,
+                sheet__status__in=COUNTED,
+                sheet__participation=ScoreSheet.Participation.SCORED,
+            ).values_list(
                 "sheet_id",
                 "sheet__entry_id",
                 "sheet__judge_id",

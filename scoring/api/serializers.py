@@ -36,6 +36,7 @@ class StandingSerializer(serializers.ModelSerializer):
     entry_id = serializers.IntegerField(source="entry.id")
     initiative_title = serializers.CharField(source="entry.initiative.title")
     unit = serializers.CharField(source="entry.unit.name")
+    rank = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField()
     prize = serializers.SerializerMethodField()
 
@@ -50,6 +51,9 @@ class StandingSerializer(serializers.ModelSerializer):
             "judges_counted",
             "prize",
         ]
+
+    def get_rank(self, standing) -> float:
+        return place_number(standing.rank)
 
     def get_score(self, standing) -> str:
         return str(standing.score.quantize(self.context["quantum"][standing.ranking_id]))
@@ -83,6 +87,11 @@ class RankingSerializer(serializers.ModelSerializer):
         prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
         context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
         return StandingSerializer(ranking.standings.all(), many=True, context=context).data
+
+
+def place_number(rank: Decimal) -> int | float:
+    """A place as a JSON number: whole places as integers, a shared Skating place as 3.5."""
+    return int(rank) if rank == rank.to_integral_value() else float(rank)
 
 
 def ranking_quantum(ranking) -> Decimal:

@@ -17,3 +17,13 @@ def score(value: Decimal, decimals: int = 2) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter
+def place(rank: Decimal) -> str:
+    """A place as people write it: 1, 2, 3,5 (a shared Skating System place)."""
+    if rank is None:
+        return ""
+    if rank == rank.to_integral_value():
+        return str(int(rank))
+    return number_format(rank.normalize())
