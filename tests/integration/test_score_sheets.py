@@ -1,0 +1,113 @@
+"""Score sheets: draft, submitted, locked; abstention and conflicts; the head judge's unlock;
+an append-only audit trail of every change to a submitted sheet."""
+
+import pytest
+
+from config.errors import DomainError, NotAllowed
+from scoring import services
+from scoring.models import ScoreSheet, ScoreSheetEvent
+
+pytestmark = pytest.mark.django_db
+
+MARKS = {"content": "8", "delivery": "7.5"}
+
+
+def submit(scheduled, judge_index, entry_index, marks=MARKS):
+    world = scheduled.world
+    return services.save_score_sheet(
+        judge=world.judges[judge_index],
+        round=world.final,
+        entry=scheduled.entries[entry_index],
+        marks=marks,
+        submit=True,
+    )
+
+
+def test_head_judge_unlocks_with_a_reason_and_the_change_is_audited(scheduled):
+    world = scheduled.world
+    sheet = submit(scheduled, 1, 1)
+    with pytest.raises(DomainError, match="reason"):
+        services.unlock_score_sheet(sheet=sheet, actor=world.judges[0], reason=" ")
+    with pytest.raises(NotAllowed):
+        services.unlock_score_sheet(sheet=sheet, actor=world.judges[2], reason="typo")
+    with pytest.raises(NotAllowed):
+        services.unlock_score_sheet(sheet=sheet, actor=world.organiser, reason="typo")
+    services.unlock_score_sheet(sheet=sheet, actor=world.judges[0], reason="Nhập nhầm 7,5")
+    submit(scheduled, 1, 1, {"content": "8", "delivery": "9.5"})
+    events = list(ScoreSheetEvent.objects.filter(sheet=sheet).order_by("id"))
+    assert [e.action for e in events] == ["submitted", "unlocked", "changed"]
+    changed = events[-1]
+    assert changed.before["marks"] == {"content": "8.00", "delivery": "7.50"}
+    assert changed.after["marks"] == {"content": "8.00", "delivery": "9.50"}
+    assert changed.reason == "Nhập nhầm 7,5" and changed.actor == world.judges[1]
+    assert events[1].actor == world.judges[0]
+
+
+def test_audit_events_cannot_be_edited_through_the_admin(scheduled, admin_client):
+    sheet = submit(scheduled, 1, 1)
+    event = sheet.events.get()
+    response = admin_client.post(f"/admin/scoring/scoresheetevent/{event.pk}/change/", {})
+    assert response.status_code == 403
+    response = admin_client.post(
+        f"/admin/scoring/scoresheetevent/{event.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert ScoreSheetEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_abstained_and_conflicted_sheets_count_in_no_aggregate(scheduled):
+    world = scheduled.world
+    submit(scheduled, 1, 1, {"content": "10", "delivery": "10"})
+    services.declare_not_scoring(
+        judge=world.judges[2],
+        round=world.final,
+        entry=scheduled.entries[1],
+        participation="conflict",
+        reason="Người thân của báo cáo viên",
+    )
+    services.declare_not_scoring(
+        judge=world.judges[0],
+        round=world.final,
+        entry=scheduled.entries[1],
+        participation="abstained",
+        reason="Vắng mặt khi trình bày",
+    )
+    standing = services.compute_ranking(round=world.final).standings.get()
+    assert standing.judges_counted == 1 and str(standing.score) == "10.000000"
+    sheets = ScoreSheet.objects.filter(entry=scheduled.entries[1])
+    assert sorted(sheets.values_list("participation", flat=True)) == [
+        "abstained",
+        "conflict",
+        "scored",
+    ]
+    with pytest.raises(DomainError, match="reason"):
+        services.declare_not_scoring(
+            judge=world.judges[1],
+            round=world.final,
+            entry=scheduled.entries[2],
+            participation="abstained",
+            reason="",
+        )
+
+
+def test_judge_from_the_entrys_unit_cannot_declare_anything_for_it(scheduled):
+    world = scheduled.world
+    with pytest.raises(NotAllowed):
+        services.declare_not_scoring(
+            judge=world.judges[0],
+            round=world.final,
+            entry=scheduled.entries[0],
+            participation="abstained",
+            reason="x",
+        )
+
+
+def test_locked_sheets_cannot_be_unlocked(scheduled):
+    from scheduling.services import set_round_status
+
+    world = scheduled.world
+    sheet = submit(scheduled, 1, 1)
+    set_round_status(round=world.final, status="closed", actor=world.organiser)
+    sheet.refresh_from_db()
+    with pytest.raises(DomainError):
+        services.unlock_score_sheet(sheet=sheet, actor=world.judges[0], reason="late")
