@@ -1,8 +1,11 @@
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
 
 from contest.models import Contest
-from scheduling.models import Round
-from scoring.models import Award, Ranking, ScoreSheet, Standing
+from scheduling.models import Round, Slot
+from scoring.models import Award, Penalty, Ranking, ScoreSheet, Standing
 
 
 def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
@@ -45,26 +48,69 @@ def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
 COUNTED = [ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
 
 
-def fingerprint(count: int, version_sum: int | None) -> str:
-    """Changes whenever a counted sheet is added, removed or edited: every edit bumps the
-    sheet's version, so the sum of versions only stays put when nothing changed."""
-    return f"{count}:{version_sum or 0}"
+def fingerprint(count: int, version_sum: int | None, penalties: str = "0:0") -> str:
+    """Changes whenever a counted sheet is added, removed or edited (every edit bumps the
+    sheet's version, so the sum of versions only stays put when nothing changed) or a
+    penalty is added."""
+    return f"{count}:{version_sum or 0}:{penalties}"
+
+
+def penalty_marker(round: Round) -> str:
+    """Penalties are only ever added, so their count and newest id say when that happened."""
+    seen = Penalty.objects.filter(round=round).aggregate(count=Count("id"), newest=Max("id"))
+    return f"{seen['count']}:{seen['newest'] or 0}"
 
 
 def sheets_fingerprint(round: Round) -> str:
     seen = ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
         count=Count("id"), versions=Sum("version")
     )
-    return fingerprint(seen["count"], seen["versions"])
+    return fingerprint(seen["count"], seen["versions"], penalty_marker(round))
+
+
+def penalties_by_entry(round: Round) -> dict[int, Decimal]:
+    return dict(
+        Penalty.objects.filter(round=round)
+        .values("entry_id")
+        .annotate(points=Sum("points"))
+        .values_list("entry_id", "points")
+    )
+
+
+def judges_not_counted(round: Round) -> dict[int, dict[str, int]]:
+    """Per entry: judges who abstained, declared a conflict, or sit for the entry's own unit."""
+    result: dict[int, dict[str, int]] = defaultdict(dict)
+    for entry_id, participation, count in (
+        ScoreSheet.objects.filter(round=round, status__in=COUNTED)
+        .exclude(participation=ScoreSheet.Participation.SCORED)
+        .values_list("entry_id", "participation")
+        .annotate(count=Count("id"))
+    ):
+        result[entry_id][participation] = count
+    for entry_id, count in (
+        Slot.objects.filter(round=round, session__panel__seats__unit_id=F("entry__unit_id"))
+        .values_list("entry_id")
+        .annotate(count=Count("session__panel__seats"))
+    ):
+        result[entry_id]["own_unit"] = count
+    return dict(result)
 
 
 def rounds_needing_ranking() -> list[int]:
-    """Ids of rounds whose counted sheets changed after their newest snapshot was computed."""
-    current = {
-        row["round_id"]: fingerprint(row["count"], row["versions"])
+    """Ids of rounds whose counted sheets or penalties changed after their newest snapshot."""
+    sheets = {
+        row["round_id"]: (row["count"], row["versions"])
         for row in ScoreSheet.objects.filter(status__in=COUNTED)
         .values("round_id")
         .annotate(count=Count("id"), versions=Sum("version"))
+    }
+    penalties = {
+        row["round_id"]: f"{row['count']}:{row['newest']}"
+        for row in Penalty.objects.values("round_id").annotate(count=Count("id"), newest=Max("id"))
+    }
+    current = {
+        round_id: fingerprint(*sheets.get(round_id, (0, 0)), penalties.get(round_id, "0:0"))
+        for round_id in set(sheets) | set(penalties)
     }
     newest = {}
     for round_id, seen in (

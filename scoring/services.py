@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,18 +13,21 @@ from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import PanelSeat, Round, Slot
 from scheduling.selectors import slot_for_judging
-from scoring import selectors, tabulation
+from scoring import awards, selectors, snapshots, tabulation
 from scoring.models import (
     Award,
     Criterion,
     Mark,
+    Penalty,
     Prize,
     Ranking,
     Rubric,
+    RubricPart,
     ScoreSheet,
     ScoreSheetEvent,
     Standing,
 )
+from scoring.penalties import overtime_penalty
 from scoring.selectors import COUNTED
 
 # Plain decimal numbers, with a point or the Vietnamese decimal comma; nothing Decimal() would
@@ -262,8 +264,28 @@ def queue_ranking(round_id: int) -> None:
         compute_ranking_task.apply_async((round_id,), countdown=RANKING_DEBOUNCE_SECONDS)
 
 
+def _tie_break_steps(rubric: Rubric) -> list[dict]:
+    """The rubric's chain for the engine: {"judge": "head"} names the round's head judge."""
+    steps = []
+    for step in rubric.tie_breaks:
+        if step.get("judge") == "head":
+            head = (
+                PanelSeat.objects.filter(
+                    panel__sessions__round=rubric.round_id, role=PanelSeat.Role.HEAD_JUDGE
+                )
+                .values_list("judge_id", flat=True)
+                .first()
+            )
+            if head is None:
+                continue
+            step = {**step, "judge": str(head)}
+        steps.append(step)
+    return steps
+
+
 def compute_ranking(*, round: Round) -> Ranking:
-    """Store a new ranking snapshot of the round from one read of its submitted sheets.
+    """Store a new ranking snapshot of the round from one read of its submitted sheets, with
+    what changed since the previous one. The published snapshot is never touched.
 
     Running it again with no sheet change returns the newest snapshot instead of a copy.
     """
@@ -271,7 +293,10 @@ def compute_ranking(*, round: Round) -> Ranking:
     criteria = list(rubric.criteria.all()) if rubric else []
     if not criteria:
         raise DomainError(_("This round has no rubric yet."))
-    specs = [tabulation.CriterionSpec(c.code, c.weight) for c in criteria]
+    specs = [
+        tabulation.CriterionSpec(c.code, c.weight, counts=c.counts_toward_total, label=c.name)
+        for c in criteria
+    ]
     code_of = {c.pk: c.code for c in criteria}
     with transaction.atomic():
         # Serialise snapshot writers of this round; the marks are read in one statement.
@@ -294,70 +319,171 @@ def compute_ranking(*, round: Round) -> Ranking:
                 "sheet__version",
             )
         )
+        penalties = selectors.penalties_by_entry(round)
         versions = {row[0]: row[6] for row in rows}
-        fingerprint = selectors.fingerprint(len(versions), sum(versions.values()))
+        fingerprint = selectors.fingerprint(
+            len(versions), sum(versions.values()), selectors.penalty_marker(round)
+        )
         if newest and newest.sheets_fingerprint == fingerprint:
             return newest
-        changed_at = max((row[5] for row in rows), default=None)
+        parameters = {
+            "method": rubric.method,
+            "decimals": rubric.decimals,
+            "ranking": rubric.ranking_style,
+            "drop_highest": rubric.drop_highest,
+            "drop_lowest": rubric.drop_lowest,
+            "tie_breaks": _tie_break_steps(rubric),
+            "disagreement_threshold": (
+                str(rubric.disagreement_threshold)
+                if rubric.disagreement_threshold is not None
+                else None
+            ),
+        }
         try:
-            results = tabulation.tabulate(
+            result = tabulation.tabulate_round(
                 [
                     tabulation.MarkInput(str(entry), str(judge), code_of[criterion], value)
                     for _sheet, entry, judge, criterion, value, _at, _version in rows
                 ],
                 specs,
-                method=rubric.method,
-                decimals=rubric.decimals,
+                penalties={str(entry): points for entry, points in penalties.items()},
+                **parameters,
             )
         except tabulation.TabulationError as error:
             raise DomainError(str(error)) from error
-        version = (Ranking.objects.filter(round=round).aggregate(v=Max("version"))["v"] or 0) + 1
+        not_counted = selectors.judges_not_counted(round)
+        previous = (
+            {
+                str(s.entry_id): s
+                for s in newest.standings.only("entry_id", "rank", "score", "judges_counted")
+            }
+            if newest
+            else None
+        )
+        current = {
+            r.entry: snapshots.Line(Decimal(r.rank), r.score, r.judges_counted)
+            for r in result.standings
+        }
         ranking = Ranking.objects.create(
             round=round,
-            version=version,
+            version=(newest.version if newest else 0) + 1,
             method=rubric.method,
             decimals=rubric.decimals,
             sheet_count=len(versions),
-            sheets_changed_at=changed_at,
+            sheets_changed_at=max((row[5] for row in rows), default=None),
             sheets_fingerprint=fingerprint,
+            parameters=parameters,
+            analytics={
+                "kendall_w": (
+                    str(tabulation.round_half_up(result.agreement.kendall_w, 4))
+                    if result.agreement.kendall_w is not None
+                    else None
+                ),
+                "agreement_note": result.agreement.note,
+                "judge_bias": {judge: str(bias) for judge, bias in result.judge_bias.items()},
+            },
+            changes=snapshots.diff_standings(
+                previous
+                and {
+                    entry: snapshots.Line(s.rank, s.score, s.judges_counted)
+                    for entry, s in previous.items()
+                },
+                current,
+                previous_sheets=newest.sheet_count if newest else 0,
+                current_sheets=len(versions),
+            ),
         )
         Standing.objects.bulk_create(
             Standing(
                 ranking=ranking,
-                entry_id=int(result.entry),
-                rank=result.rank,
-                score=result.score,
-                judges_counted=result.judges_counted,
-                details={"criteria": {k: str(v) for k, v in result.criterion_means.items()}},
+                entry_id=int(r.entry),
+                rank=r.rank,
+                score=r.score,
+                judges_counted=r.judges_counted,
+                details=_standing_details(r, not_counted.get(int(r.entry), {})),
             )
-            for result in results
+            for r in result.standings
         )
     return ranking
 
 
+def _standing_details(result: tabulation.EntryResult, not_counted: dict) -> dict:
+    """Everything that explains a standing, as JSON (decimals as strings)."""
+    text = lambda value: None if value is None else str(value)  # noqa: E731
+    return {
+        "criteria": {code: str(mean) for code, mean in result.criterion_means.items()},
+        "criterion_ranks": result.criterion_ranks,
+        "judges": {judge: str(score) for judge, score in result.judge_scores.items()},
+        "mean": text(result.mean),
+        "median": text(result.median),
+        "stdev": text(result.stdev),
+        "spread": text(result.spread),
+        "disagreement": result.disagreement,
+        "dropped": [
+            {"judge": d.judge, "criterion": d.criterion, "value": str(d.value), "side": d.side}
+            for d in result.dropped
+        ],
+        "first_placings": result.first_placings,
+        "penalty": str(result.penalty),
+        "explanation": result.explanation,
+        "not_counted": not_counted,
+    }
+
+
 def derive_awards(ranking: Ranking) -> list[Award]:
-    """Give the contest's prize tiers to the ranking's entries in rank order; equal ranks get
-    equal prizes, so a tie at the edge of a quota widens it."""
-    prizes = list(
-        Prize.objects.filter(contest=ranking.round.contest)
-        .exclude(tier=Prize.Tier.SPECIAL)
-        .order_by("order")
+    """The contest's prizes for this ranking (see scoring.awards for the rules)."""
+    contest = ranking.round.contest
+    prizes = list(Prize.objects.filter(contest=contest).order_by("order"))
+    parts = {
+        part.pk: [(c.code, c.weight) for c in part.criteria.all()]
+        for part in RubricPart.objects.filter(prizes__in=prizes).prefetch_related("criteria")
+    }
+    standings = [
+        awards.RankedEntry(
+            entry=str(standing.entry_id),
+            rank=standing.rank,
+            score=standing.score,
+            part_scores=_part_scores(standing.details.get("criteria", {}), parts),
+        )
+        for standing in ranking.standings.order_by("rank", "id")
+    ]
+    tiers = [
+        awards.PrizeTier(
+            prize=str(prize.pk),
+            quota=prize.quota,
+            min_score=prize.min_score,
+            part=str(prize.part_id) if prize.part_id else None,
+        )
+        for prize in prizes
+    ]
+    given = awards.give_prizes(
+        standings,
+        tiers,
+        cap_percent=contest.prize_cap_percent,
+        higher_is_better=ranking.method not in tabulation.LOWER_IS_BETTER,
     )
-    standings = list(ranking.standings.order_by("rank", "id"))
-    awards: list[Award] = []
-    index = 0
-    for prize in prizes:
-        given = 0
-        last_rank = None
-        while index < len(standings) and (
-            given < prize.quota or standings[index].rank == last_rank
-        ):
-            standing = standings[index]
-            awards.append(Award(prize=prize, entry_id=standing.entry_id, ranking=ranking))
-            given += 1
-            last_rank = standing.rank
-            index += 1
-    return Award.objects.bulk_create(awards, ignore_conflicts=True)
+    return Award.objects.bulk_create(
+        [
+            Award(prize_id=int(prize), entry_id=int(entry), ranking=ranking)
+            for prize, entry in given
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _part_scores(criterion_means: dict, parts: dict) -> dict[str, Decimal]:
+    """Weighted mean of a part's criterion means, for special prizes."""
+    scores = {}
+    for part_id, criteria in parts.items():
+        marked = [
+            (Decimal(criterion_means[code]), weight)
+            for code, weight in criteria
+            if code in criterion_means
+        ]
+        total_weight = sum(weight for _value, weight in marked)
+        if marked and total_weight:
+            scores[str(part_id)] = sum(value * weight for value, weight in marked) / total_weight
+    return scores
 
 
 def is_final_round(round: Round) -> bool:
@@ -421,3 +547,56 @@ def lock_sheets_of_closed_round(*, round: Round, actor, **kwargs) -> int:
     return ScoreSheet.objects.filter(pk__in=[sheet.pk for sheet in sheets]).update(
         status=ScoreSheet.Status.LOCKED
     )
+
+
+def apply_penalty(
+    *, round: Round, entry: Entry, actor, reason: str, points=None, part=None, minutes_over=None
+) -> Penalty:
+    """Deduct points from an entry's total in a round: given outright, or proposed from the
+    part's overtime rules when `minutes_over` is given. Organisers and head judges only."""
+    require_role(actor, round.contest, Role.ORGANISER, Role.HEAD_JUDGE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for the penalty."), field="reason")
+    if part is not None and part.rubric.round_id != round.pk:
+        raise DomainError(_("This part belongs to another round."), field="part")
+    if points is None:
+        if part is None or minutes_over is None:
+            raise DomainError(_("Give the points, or the part and the minutes over."))
+        rules = part.penalty_rules.values_list("minutes_over", "points")
+        points = overtime_penalty(rules, Decimal(str(minutes_over)))
+        if not points:
+            raise DomainError(_("No penalty applies to this overtime."), field="minutes_over")
+    points = Decimal(str(points))
+    if points <= 0:
+        raise DomainError(_("A penalty deducts a positive number of points."), field="points")
+    with transaction.atomic():
+        penalty = Penalty.objects.create(
+            round=round, entry=entry, part=part, points=points, reason=reason, created_by=actor
+        )
+        round_id = round.pk
+        transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
+    return penalty
+
+
+def set_tie_breaks(*, rubric: Rubric, steps: list, actor) -> Rubric:
+    """Fix the tie-break chain of a round; it cannot change once judging has opened."""
+    require_role(actor, rubric.round.contest, Role.ORGANISER)
+    if rubric.round.status != Round.Status.PLANNED:
+        raise DomainError(_("The tie-break chain is fixed once judging has opened."))
+    codes = set(rubric.criteria.values_list("code", flat=True))
+    for step in steps:
+        if not isinstance(step, dict) or len(step) != 1:
+            raise DomainError(_("Each tie-break step names one rule."), field="tie_breaks")
+        ((rule, value),) = step.items()
+        if rule == "criterion" and value not in codes:
+            raise DomainError(
+                _("Unknown criterion %(code)s.") % {"code": value}, field="tie_breaks"
+            )
+        if rule not in {"criterion", "first_placings", "judge"}:
+            raise DomainError(
+                _("Unknown tie-break rule %(rule)s.") % {"rule": rule}, field="tie_breaks"
+            )
+    rubric.tie_breaks = steps
+    rubric.save(update_fields=["tie_breaks"])
+    return rubric
