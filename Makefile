@@ -51,8 +51,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The benchmarks run on PostgreSQL: DATABASE_URL, or a hoithi_bench database on the local server.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hoithi_bench
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+	@psql "$$(echo $(BENCH_DATABASE_URL) | sed 's#/[^/]*$$#/postgres#')" -tc "SELECT 1 FROM pg_database WHERE datname = '$$(basename $(BENCH_DATABASE_URL))'" | grep -q 1 \
+	  || psql "$$(echo $(BENCH_DATABASE_URL) | sed 's#/[^/]*$$#/postgres#')" -c "CREATE DATABASE $$(basename $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m tests.bench
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker -l info

@@ -1,10 +1,13 @@
 """Writes of the scoring app: score sheets, ranking snapshots, publication and awards."""
 
+import json
 import re
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -297,114 +300,139 @@ def compute_ranking(*, round: Round) -> Ranking:
         tabulation.CriterionSpec(c.code, c.weight, counts=c.counts_toward_total, label=c.name)
         for c in criteria
     ]
-    code_of = {c.pk: c.code for c in criteria}
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Every read below sees one snapshot of the sheets: the fingerprint stored with the
+        # ranking then describes exactly the marks it was computed from.
+        with transaction.atomic():
+            connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return _compute_ranking(round, rubric, specs)
     with transaction.atomic():
-        # Serialise snapshot writers of this round; the marks are read in one statement.
-        Round.objects.select_for_update().get(pk=round.pk)
-        newest = Ranking.objects.filter(round=round).order_by("-version").first()
-        if newest and newest.sheets_fingerprint == selectors.sheets_fingerprint(round):
-            return newest  # the common case: a sheet this snapshot already saw
-        rows = list(
-            Mark.objects.filter(
-                sheet__round=round,
-                sheet__status__in=COUNTED,
-                sheet__participation=ScoreSheet.Participation.SCORED,
-            ).values_list(
-                "sheet_id",
-                "sheet__entry_id",
-                "sheet__judge_id",
-                "criterion_id",
-                "value",
-                "sheet__updated_at",
-                "sheet__version",
-            )
+        return _compute_ranking(round, rubric, specs)
+
+
+def _compute_ranking(round: Round, rubric: Rubric, specs: list) -> Ranking:
+    # Serialise snapshot writers of this round.
+    Round.objects.select_for_update().get(pk=round.pk)
+    newest = Ranking.objects.filter(round=round).order_by("-version").first()
+    fingerprint = selectors.sheets_fingerprint(round)  # abstentions count, with no marks
+    if newest and newest.sheets_fingerprint == fingerprint:
+        return newest  # the common case: a sheet this snapshot already saw
+    # Rows go to the engine as they come, (entry, judge, criterion, value) as text: exact,
+    # and far cheaper to load than 108,000 Decimals and model instances.
+    rows = Mark.objects.filter(
+        sheet__round=round,
+        sheet__status__in=COUNTED,
+        sheet__participation=ScoreSheet.Participation.SCORED,
+    ).values_list(
+        Cast("sheet__entry_id", TextField()),
+        Cast("sheet__judge_id", TextField()),
+        "criterion__code",
+        Cast("value", TextField()),
+    )
+    penalties = selectors.penalties_by_entry(round)
+    sheet_count = int(fingerprint.split(":")[0])
+    parameters = {
+        "method": rubric.method,
+        "decimals": rubric.decimals,
+        "ranking": rubric.ranking_style,
+        "drop_highest": rubric.drop_highest,
+        "drop_lowest": rubric.drop_lowest,
+        "tie_breaks": _tie_break_steps(rubric),
+        "disagreement_threshold": (
+            str(rubric.disagreement_threshold)
+            if rubric.disagreement_threshold is not None
+            else None
+        ),
+    }
+    try:
+        result = tabulation.tabulate_round(
+            list(rows),
+            specs,
+            penalties={str(entry): points for entry, points in penalties.items()},
+            **parameters,
         )
-        penalties = selectors.penalties_by_entry(round)
-        versions = {row[0]: row[6] for row in rows}
-        fingerprint = selectors.fingerprint(
-            len(versions), sum(versions.values()), selectors.penalty_marker(round)
-        )
-        if newest and newest.sheets_fingerprint == fingerprint:
-            return newest
-        parameters = {
-            "method": rubric.method,
-            "decimals": rubric.decimals,
-            "ranking": rubric.ranking_style,
-            "drop_highest": rubric.drop_highest,
-            "drop_lowest": rubric.drop_lowest,
-            "tie_breaks": _tie_break_steps(rubric),
-            "disagreement_threshold": (
-                str(rubric.disagreement_threshold)
-                if rubric.disagreement_threshold is not None
+    except tabulation.TabulationError as error:
+        raise DomainError(str(error)) from error
+    not_counted = selectors.judges_not_counted(round)
+    previous = (
+        {
+            str(s.entry_id): s
+            for s in newest.standings.only("entry_id", "rank", "score", "judges_counted")
+        }
+        if newest
+        else None
+    )
+    current = {
+        r.entry: snapshots.Line(Decimal(r.rank), r.score, r.judges_counted)
+        for r in result.standings
+    }
+    ranking = Ranking.objects.create(
+        round=round,
+        version=(newest.version if newest else 0) + 1,
+        method=rubric.method,
+        decimals=rubric.decimals,
+        sheet_count=sheet_count,
+        sheets_changed_at=ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
+            newest=Max("updated_at")
+        )["newest"],
+        sheets_fingerprint=fingerprint,
+        parameters=parameters,
+        analytics={
+            "kendall_w": (
+                str(tabulation.round_half_up(result.agreement.kendall_w, 4))
+                if result.agreement.kendall_w is not None
                 else None
             ),
-        }
-        try:
-            result = tabulation.tabulate_round(
-                [
-                    tabulation.MarkInput(str(entry), str(judge), code_of[criterion], value)
-                    for _sheet, entry, judge, criterion, value, _at, _version in rows
-                ],
-                specs,
-                penalties={str(entry): points for entry, points in penalties.items()},
-                **parameters,
-            )
-        except tabulation.TabulationError as error:
-            raise DomainError(str(error)) from error
-        not_counted = selectors.judges_not_counted(round)
-        previous = (
-            {
-                str(s.entry_id): s
-                for s in newest.standings.only("entry_id", "rank", "score", "judges_counted")
-            }
-            if newest
-            else None
-        )
-        current = {
-            r.entry: snapshots.Line(Decimal(r.rank), r.score, r.judges_counted)
-            for r in result.standings
-        }
-        ranking = Ranking.objects.create(
-            round=round,
-            version=(newest.version if newest else 0) + 1,
-            method=rubric.method,
-            decimals=rubric.decimals,
-            sheet_count=len(versions),
-            sheets_changed_at=max((row[5] for row in rows), default=None),
-            sheets_fingerprint=fingerprint,
-            parameters=parameters,
-            analytics={
-                "kendall_w": (
-                    str(tabulation.round_half_up(result.agreement.kendall_w, 4))
-                    if result.agreement.kendall_w is not None
-                    else None
-                ),
-                "agreement_note": result.agreement.note,
-                "judge_bias": {judge: str(bias) for judge, bias in result.judge_bias.items()},
+            "agreement_note": result.agreement.note,
+            "judge_bias": {judge: str(bias) for judge, bias in result.judge_bias.items()},
+        },
+        changes=snapshots.diff_standings(
+            previous
+            and {
+                entry: snapshots.Line(s.rank, s.score, s.judges_counted)
+                for entry, s in previous.items()
             },
-            changes=snapshots.diff_standings(
-                previous
-                and {
-                    entry: snapshots.Line(s.rank, s.score, s.judges_counted)
-                    for entry, s in previous.items()
-                },
-                current,
-                previous_sheets=newest.sheet_count if newest else 0,
-                current_sheets=len(versions),
-            ),
-        )
-        Standing.objects.bulk_create(
-            Standing(
-                ranking=ranking,
-                entry_id=int(r.entry),
-                rank=r.rank,
-                score=r.score,
-                judges_counted=r.judges_counted,
-                details=_standing_details(r, not_counted.get(int(r.entry), {})),
-            )
+            current,
+            previous_sheets=newest.sheet_count if newest else 0,
+            current_sheets=sheet_count,
+        ),
+    )
+    _insert_standings(
+        ranking,
+        [
+            {
+                "entry_id": int(r.entry),
+                "rank": str(r.rank),
+                "score": str(r.score),
+                "judges_counted": r.judges_counted,
+                "details": _standing_details(r, not_counted.get(int(r.entry), {})),
+            }
             for r in result.standings
-        )
+        ],
+    )
     return ranking
+
+
+def _insert_standings(ranking: Ranking, rows: list[dict]) -> None:
+    if connection.vendor != "postgresql":
+        Standing.objects.bulk_create(Standing(ranking=ranking, **row) for row in rows)
+        return
+    # One statement from one JSON document. Django's bulk_create sends PostgreSQL arrays of
+    # values, escaping every quote of every details document: 0.4 s for 2,000 standings,
+    # against a few dozen milliseconds here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Standing._meta.db_table}
+                (ranking_id, entry_id, rank, score, judges_counted, details)
+            SELECT %s, row.entry_id, row.rank, row.score, row.judges_counted, row.details
+            FROM jsonb_to_recordset(%s::jsonb) AS row(
+                entry_id bigint, rank numeric, score numeric, judges_counted integer,
+                details jsonb
+            )
+            """,
+            [ranking.pk, json.dumps(rows)],
+        )
 
 
 def _standing_details(result: tabulation.EntryResult, not_counted: dict) -> dict:

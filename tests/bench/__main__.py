@@ -16,6 +16,7 @@ django.setup()
 
 from certificates.render import CertificateData, render_certificate_pdf  # noqa: E402
 from scoring.tabulation import CriterionSpec, MarkInput, tabulate  # noqa: E402
+from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
 
 
 def emit(name: str, value: float, unit: str, **extra) -> None:
@@ -73,4 +74,5 @@ def bench_tabulation(entries: int = 2000, judges: int = 9, criteria: int = 6) ->
 
 if __name__ == "__main__":
     bench_tabulation()
+    bench_round_recompute(emit)
     bench_certificate_render()

@@ -565,5 +565,6 @@ def test_penalties_are_deducted_before_ranking():
         ("A", 2, Decimal("8.50"), Decimal("0.50")),
     ]
     with pytest.raises(TabulationError, match="penalties"):
-        tabulate_round(marks(rows), [CriterionSpec("score")], method="rank_sum",
-                       penalties={"A": "1"})
+        tabulate_round(
+            marks(rows), [CriterionSpec("score")], method="rank_sum", penalties={"A": "1"}
+        )

@@ -1,6 +1,5 @@
 """Properties every tabulation must have, whatever the marks."""
 
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -71,7 +70,7 @@ def test_renaming_and_reordering_judges_and_entries_changes_nothing(data, method
     new_judges = data.draw(st.permutations([f"judge {i}" for i in range(len(judges))]))
     entry_name = dict(zip(entries, new_entries, strict=True))
     judge_name = dict(zip(judges, new_judges, strict=True))
-    renamed = [replace(m, entry=entry_name[m.entry], judge=judge_name[m.judge]) for m in marks]
+    renamed = [m._replace(entry=entry_name[m.entry], judge=judge_name[m.judge]) for m in marks]
     shuffled = data.draw(st.permutations(renamed))
     options = {
         "method": method,
@@ -103,7 +102,7 @@ def test_raising_one_mark_never_lowers_that_entrys_score(data, method, raise_by)
     )
     index = data.draw(st.integers(0, len(marks) - 1))
     raised = list(marks)
-    raised[index] = replace(marks[index], value=marks[index].value + raise_by)
+    raised[index] = marks[index]._replace(value=marks[index].value + raise_by)
     entry = marks[index].entry
     options = {"method": method, "decimals": 4, **options_for(method)}
 
@@ -121,9 +120,9 @@ def test_two_entries_with_identical_marks_get_the_same_rank(data, method):
         rounds(complete=True if trimmed else None, min_judges=3 if trimmed else 1)
     )
     if method == "rank_sum":
-        marks = [replace(m, value=m.value.to_integral_value() + 1) for m in marks]
+        marks = [m._replace(value=m.value.to_integral_value() + 1) for m in marks]
     model = data.draw(st.sampled_from(sorted({m.entry for m in marks})))
-    twin = [replace(m, entry="twin") for m in marks if m.entry == model]
+    twin = [m._replace(entry="twin") for m in marks if m.entry == model]
     results = tabulate(
         marks + twin,
         criteria,
