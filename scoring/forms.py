@@ -21,7 +21,10 @@ class ScoreSheetForm(forms.Form):
                         "max": criterion.max_score.normalize(),
                         "step": criterion.step.normalize(),
                         "inputmode": "decimal",
-                        "data-weight": criterion.weight.normalize(),
+                        # Independent criteria are shown but do not count in the total.
+                        "data-weight": (
+                            criterion.weight.normalize() if criterion.counts_toward_total else 0
+                        ),
                         "class": "mark",
                     }
                 ),
@@ -29,6 +32,8 @@ class ScoreSheetForm(forms.Form):
 
             # The part (outline, presentation, questions) heads its criteria on the page.
             self.fields[criterion.code].part = criterion.part.name if criterion.part else ""
+            self.fields[criterion.code].descriptors = criterion.descriptors
+            self.fields[criterion.code].independent = not criterion.counts_toward_total
 
     def marks(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(code, "") for code in self.fields}

@@ -549,8 +549,11 @@ def publish_ranking(*, ranking: Ranking, actor) -> Ranking:
 
 def unpublish_ranking(*, ranking: Ranking, actor) -> Ranking:
     require_role(actor, ranking.round.contest, Role.ORGANISER)
-    ranking.is_published = False
-    ranking.save(update_fields=["is_published"])
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=ranking.round_id)
+        ranking.refresh_from_db()
+        ranking.is_published = False
+        ranking.save(update_fields=["is_published"])
     return ranking
 
 

@@ -96,3 +96,55 @@ def place_number(rank: Decimal) -> int | float:
 
 def ranking_quantum(ranking) -> Decimal:
     return Decimal(1).scaleb(-ranking.decimals)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class DeclarationSerializer(serializers.Serializer):
+    round = id_field()
+    entry = id_field()
+    participation = serializers.ChoiceField(choices=["abstained", "conflict"])
+    reason = serializers.CharField(max_length=2000)
+
+
+class PenaltyInputSerializer(serializers.Serializer):
+    entry = id_field()
+    reason = serializers.CharField(max_length=2000)
+    points = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    part = id_field(required=False)
+    minutes_over = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(0), required=False
+    )
+
+
+class PenaltySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    entry = serializers.IntegerField(source="entry_id")
+    part = serializers.IntegerField(source="part_id", allow_null=True)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    reason = serializers.CharField()
+
+
+class TieBreaksSerializer(serializers.Serializer):
+    tie_breaks = serializers.ListField(child=serializers.DictField(), max_length=10)
+
+
+class ReviewStandingSerializer(StandingSerializer):
+    """For organisers reviewing a snapshot: every explanation, per-judge scores included."""
+
+    class Meta(StandingSerializer.Meta):
+        fields = [*StandingSerializer.Meta.fields, "details"]
+
+
+class ReviewRankingSerializer(RankingSerializer):
+    class Meta(RankingSerializer.Meta):
+        fields = [*RankingSerializer.Meta.fields, "parameters", "analytics", "changes"]
+
+    def get_standings(self, ranking) -> list[dict]:
+        prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
+        context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
+        return ReviewStandingSerializer(ranking.standings.all(), many=True, context=context).data

@@ -10,6 +10,19 @@ urlpatterns = [
         "rankings/<int:pk>/publish/", views.RankingPublishView.as_view(), name="api-ranking-publish"
     ),
     path(
+        "rankings/<int:pk>/unpublish/",
+        views.RankingUnpublishView.as_view(),
+        name="api-ranking-unpublish",
+    ),
+    path(
+        "score-sheets/<int:pk>/unlock/",
+        views.ScoreSheetUnlockView.as_view(),
+        name="api-score-sheet-unlock",
+    ),
+    path("declarations/", views.DeclarationView.as_view(), name="api-declarations"),
+    path("rounds/<int:pk>/penalties/", views.PenaltyCreateView.as_view(), name="api-penalties"),
+    path("rounds/<int:pk>/tie-breaks/", views.TieBreaksView.as_view(), name="api-tie-breaks"),
+    path(
         "public/contests/<slug:slug>/results/",
         views.PublicResultsView.as_view(),
         name="api-public-results",

@@ -12,11 +12,17 @@ from contest.selectors import require_role
 from scheduling.models import Round
 from scoring import selectors, services
 from scoring.api.serializers import (
+    DeclarationSerializer,
+    PenaltyInputSerializer,
+    PenaltySerializer,
     RankingSerializer,
+    ReasonSerializer,
+    ReviewRankingSerializer,
     ScoreSheetInputSerializer,
     ScoreSheetSerializer,
+    TieBreaksSerializer,
 )
-from scoring.models import Ranking
+from scoring.models import Ranking, RubricPart, ScoreSheet
 
 
 class ScoreSheetSubmitView(APIView):
@@ -52,22 +58,112 @@ class MySheetsView(APIView):
 class RoundRankingsView(APIView):
     """Every snapshot of a round, for the organisers' review."""
 
-    @extend_schema(responses=RankingSerializer(many=True))
+    @extend_schema(responses=ReviewRankingSerializer(many=True))
     def get(self, request, pk):
         round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
         require_role(request.user, round.contest, Role.ORGANISER)
         rankings = selectors.rankings_for_review(round)
-        return Response(RankingSerializer(rankings, many=True).data)
+        return Response(ReviewRankingSerializer(rankings, many=True).data)
 
 
 class RankingPublishView(APIView):
-    @extend_schema(request=None, responses=RankingSerializer)
+    @extend_schema(request=None, responses=ReviewRankingSerializer)
     def post(self, request, pk):
         ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
         services.publish_ranking(ranking=ranking, actor=request.user)
         return Response(
-            RankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
+            ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
         )
+
+
+class RankingUnpublishView(APIView):
+    @extend_schema(request=None, responses=ReviewRankingSerializer)
+    def post(self, request, pk):
+        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+        services.unpublish_ranking(ranking=ranking, actor=request.user)
+        return Response(
+            ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
+        )
+
+
+class ScoreSheetUnlockView(APIView):
+    """The head judge of the entry's panel reopens a submitted sheet, with a reason."""
+
+    @extend_schema(request=ReasonSerializer, responses=ScoreSheetSerializer)
+    def post(self, request, pk):
+        sheet = get_object_or_404(ScoreSheet, pk=pk)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.unlock_score_sheet(
+            sheet=sheet, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        sheet = ScoreSheet.objects.prefetch_related("marks__criterion").get(pk=pk)
+        return Response(ScoreSheetSerializer(sheet).data)
+
+
+class DeclarationView(APIView):
+    """A judge abstains, or declares a conflict of interest, for one entry."""
+
+    @extend_schema(request=DeclarationSerializer, responses={201: ScoreSheetSerializer})
+    def post(self, request):
+        serializer = DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        round = Round.objects.filter(pk=data["round"]).first()
+        if round is None:
+            raise DomainError(_("No such round."), field="round")
+        entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
+        if entry is None:
+            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        sheet = services.declare_not_scoring(
+            judge=request.user,
+            round=round,
+            entry=entry,
+            participation=data["participation"],
+            reason=data["reason"],
+        )
+        return Response(ScoreSheetSerializer(sheet).data, status=status.HTTP_201_CREATED)
+
+
+class PenaltyCreateView(APIView):
+    @extend_schema(request=PenaltyInputSerializer, responses={201: PenaltySerializer})
+    def post(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+        serializer = PenaltyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
+        if entry is None:
+            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        part = None
+        if "part" in data:
+            part = RubricPart.objects.filter(pk=data["part"], rubric__round=round).first()
+            if part is None:
+                raise DomainError(_("No such part in this round's rubric."), field="part")
+        penalty = services.apply_penalty(
+            round=round,
+            entry=entry,
+            actor=request.user,
+            reason=data["reason"],
+            points=data.get("points"),
+            part=part,
+            minutes_over=data.get("minutes_over"),
+        )
+        return Response(PenaltySerializer(penalty).data, status=status.HTTP_201_CREATED)
+
+
+class TieBreaksView(APIView):
+    @extend_schema(request=TieBreaksSerializer, responses=TieBreaksSerializer)
+    def put(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest", "rubric"), pk=pk)
+        if not hasattr(round, "rubric"):
+            raise DomainError(_("This round has no rubric yet."))
+        serializer = TieBreaksSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rubric = services.set_tie_breaks(
+            rubric=round.rubric, steps=serializer.validated_data["tie_breaks"], actor=request.user
+        )
+        return Response({"tie_breaks": rubric.tie_breaks})
 
 
 class PublicResultsView(APIView):

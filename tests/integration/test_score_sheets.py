@@ -111,3 +111,33 @@ def test_locked_sheets_cannot_be_unlocked(scheduled):
     sheet.refresh_from_db()
     with pytest.raises(DomainError):
         services.unlock_score_sheet(sheet=sheet, actor=world.judges[0], reason="late")
+
+
+def test_descriptors_and_independent_criteria_on_the_judges_sheet(scheduled):
+    from decimal import Decimal
+
+    from scoring.models import Criterion
+    from tests.thin_path import client_for
+
+    world = scheduled.world
+    content = Criterion.objects.get(code="content")
+    content.descriptors = [{"from": "8", "to": "10", "text": "Sáng tạo, hiệu quả rõ rệt"}]
+    content.save()
+    Criterion.objects.create(
+        rubric=content.rubric,
+        code="attire",
+        name="Trang phục",
+        max_score=Decimal(10),
+        step=Decimal(1),
+        weight=Decimal(5),
+        counts_toward_total=False,
+        required=False,
+        order=3,
+    )
+    url = f"/judge/rounds/{world.final.pk}/entries/{scheduled.entries[1].pk}/"
+    page = client_for(world.judges[1]).get(url).content.decode()
+    assert "Sáng tạo, hiệu quả rõ rệt" in page and "Not counted in the total" in page
+    submit(scheduled, 1, 1, {"content": "8", "delivery": "8", "attire": "2"})
+    standing = services.compute_ranking(round=world.final).standings.get()
+    assert str(standing.score) == "8.000000"  # the independent 2 (weight 5) changes nothing
+    assert standing.details["criteria"]["attire"] == "2.00"  # but it is shown
