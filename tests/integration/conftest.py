@@ -25,6 +25,10 @@ def world(db) -> World:
 @pytest.fixture
 def scheduled(world, eager_celery) -> Scheduled:
     """Three approved entries (one per unit) in a drawn session of an open final round."""
+    return schedule_final(world)
+
+
+def schedule_final(world: World) -> Scheduled:
     entries = []
     for index, rep in enumerate(world.representatives):
         entry = contest_services.register_entry(

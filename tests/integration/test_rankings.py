@@ -145,3 +145,34 @@ def test_reconciler_sees_an_edit_that_leaves_count_and_times_alone(scheduled):
     # A change committed late, stamped earlier than what the snapshot saw: only the version moves.
     ScoreSheet.objects.update(version=F("version") + 1)
     assert reconcile_rankings() == [world.final.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_worker_recomputes_on_commit_without_touching_the_published_version(
+    celery_worker_on_redis,
+):
+    from tests.integration.conftest import schedule_final
+    from tests.thin_path import wait_for
+    from tests.world import build_world
+
+    scheduled = schedule_final(build_world())
+    world = scheduled.world
+    for judge in world.judges[1:]:
+        services.save_score_sheet(
+            judge=judge, round=world.final, entry=scheduled.entries[1], marks=MARKS, submit=True
+        )
+    first = wait_for(lambda: Ranking.objects.filter(round=world.final, sheet_count=2).first())
+    services.publish_ranking(ranking=first, actor=world.organiser)
+    # A burst of sheets, debounced into few recomputes, ends in one snapshot that saw them all.
+    for judge in world.judges[1:]:
+        for entry in (scheduled.entries[0], scheduled.entries[2]):
+            services.save_score_sheet(
+                judge=judge, round=world.final, entry=entry, marks=MARKS, submit=True
+            )
+    newest = wait_for(lambda: Ranking.objects.filter(round=world.final, sheet_count=6).first())
+    first.refresh_from_db()
+    assert first.is_published and not newest.is_published
+    assert newest.changes["sheets_added"] == 6 - first.sheet_count
+    assert Ranking.objects.filter(round=world.final).count() <= 1 + 4
