@@ -182,7 +182,7 @@ class Contest(models.Model):
     )
     # At most this share of the entrants receives a prize (None: no cap).
     prize_cap_percent = models.PositiveSmallIntegerField(
-        _("prize cap (% of entrants)"), null=True, blank=True
+        _("prize cap (percent of entrants)"), null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from scoring.models import Award, Criterion, Prize, Ranking, Rubric, RubricPart, ScoreSheetEvent
+from scoring.models import (
+    Award,
+    Criterion,
+    Penalty,
+    PenaltyRule,
+    Prize,
+    Ranking,
+    Rubric,
+    RubricPart,
+    ScoreSheetEvent,
+)
 
 
 class PartInline(admin.TabularInline):
@@ -45,3 +55,20 @@ class ScoreSheetEventAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Award)
+
+
+@admin.register(PenaltyRule)
+class PenaltyRuleAdmin(admin.ModelAdmin):
+    list_display = ["part", "minutes_over", "points"]
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(admin.ModelAdmin):
+    list_display = ["entry", "round", "points", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        # The beat reconciler notices the new penalty and recomputes the round.
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
