@@ -17,6 +17,9 @@ from django.db import connection
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# One queue for the whole run, shared by nobody else on the Redis server. Celery caches the
+# default queue on first use, so every worker of the run must listen on the same one.
+TEST_QUEUE = f"test-{uuid.uuid4().hex}"
 
 
 def _redis_available() -> bool:
@@ -89,14 +92,34 @@ def eager_celery():
         yield
 
 
-@pytest.fixture
-def celery_worker_on_redis():
-    """A real Celery worker thread consuming a queue of this test's own on the real Redis."""
-    from celery.contrib.testing.worker import start_worker
+@pytest.fixture(scope="session")
+def _celery_worker(django_db_setup):
+    """One real Celery worker thread for the whole run, on this run's own queue on Redis.
 
-    queue = f"test-{uuid.uuid4().hex}"
-    with celery_settings(task_always_eager=False, task_default_queue=queue) as app:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
-        ):
-            yield app
+    One for the run, not one per test: a second worker started in the same process did not
+    run the countdown tasks queued for it."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connection as worker_connection
+
+    def close_worker_connection(**kwargs):
+        # The worker thread's own connection would otherwise outlive the test and block
+        # dropping the test database.
+        worker_connection.close()
+
+    task_postrun.connect(close_worker_connection, weak=False)
+    try:
+        with celery_settings(task_always_eager=False, task_default_queue=TEST_QUEUE) as app:
+            with start_worker(
+                app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[TEST_QUEUE]
+            ):
+                yield app
+    finally:
+        task_postrun.disconnect(close_worker_connection)
+
+
+@pytest.fixture
+def celery_worker_on_redis(_celery_worker):
+    """Tasks go to the real worker (a test may have made them eager before)."""
+    with celery_settings(task_always_eager=False, task_default_queue=TEST_QUEUE):
+        yield _celery_worker
