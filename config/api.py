@@ -3,11 +3,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DomainError, NotAllowed
+from config.errors import DomainError, NotAllowed, StaleVersion
 
 
 def exception_handler(exc, context):
     """Domain errors and model validation errors become 400/403 with field-level messages."""
+    if isinstance(exc, StaleVersion):
+        return Response({"detail": exc.message}, status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, NotAllowed):
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):

@@ -35,3 +35,10 @@ class NotAllowed(DomainError):
 
     def __init__(self, message: str):
         super().__init__(message, code="permission_denied")
+
+
+class StaleVersion(DomainError):
+    """The client's copy is out of date (If-Match no longer matches): a 412."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="precondition_failed")

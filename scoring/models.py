@@ -361,3 +361,33 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prize_id} → entry {self.entry_id}"
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an Idempotency-Key: a retry with the same key and body gets the
+    original response instead of doing the work twice."""
+
+    class Status(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("In flight")
+        DONE = "done", _("Done")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    endpoint = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(status="in_flight") | Q(response_status__isnull=False),
+                name="idempotency_done_has_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.status})"

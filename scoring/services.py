@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError, NotAllowed
+from config.errors import DomainError, NotAllowed, StaleVersion
 from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import PanelSeat, Round, Slot
@@ -101,11 +101,19 @@ def _judging_slot(judge, round: Round, entry: Entry):
     return slot
 
 
-def _lock_open_sheet(judge, round: Round, entry: Entry) -> ScoreSheet:
-    """The judge's sheet for this entry, created if needed, row-locked, in an open round."""
+def _lock_open_sheet(
+    judge, round: Round, entry: Entry, expected_version: int | None = None
+) -> ScoreSheet:
+    """The judge's sheet for this entry, created if needed, row-locked, in an open round, and
+    still at the version the client last saw (optimistic concurrency between tablets)."""
     sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
         round=round, entry=entry, judge=judge
     )
+    if expected_version is not None and sheet.version != expected_version:
+        raise StaleVersion(
+            _("This sheet changed on another device (now version %(version)s); reload it.")
+            % {"version": sheet.version}
+        )
     # Checked again under the sheet's lock: the round may have closed meanwhile.
     if not Round.objects.filter(pk=round.pk, status=Round.Status.OPEN).exists():
         raise DomainError(_("This round is not open for scoring."))
@@ -156,7 +164,15 @@ def _record_submission(sheet: ScoreSheet, actor, action: str, reason: str = "") 
     transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
 
 
-def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: bool) -> ScoreSheet:
+def save_score_sheet(
+    *,
+    judge,
+    round: Round,
+    entry: Entry,
+    marks: dict,
+    submit: bool,
+    expected_version: int | None = None,
+) -> ScoreSheet:
     """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
     for the judge; only a head judge can reopen them."""
     _judging_slot(judge, round, entry)
@@ -166,7 +182,7 @@ def save_score_sheet(*, judge, round: Round, entry: Entry, marks: dict, submit: 
     values = validate_marks(criteria, marks, complete=submit)
     try:
         with transaction.atomic():
-            sheet = _lock_open_sheet(judge, round, entry)
+            sheet = _lock_open_sheet(judge, round, entry, expected_version)
             Mark.objects.filter(sheet=sheet).delete()
             Mark.objects.bulk_create(
                 Mark(sheet=sheet, criterion=criterion, value=value)

@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,11 +22,32 @@ from scoring.api.serializers import (
     ScoreSheetSerializer,
     TieBreaksSerializer,
 )
+from scoring.idempotency import expected_version, idempotent
 from scoring.models import Ranking, RubricPart, ScoreSheet
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="A fresh key per write (e.g. a UUID); a retry with the same key and body "
+    "returns the original response.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The sheet's ETag when it was read: a sheet changed since is a 412.",
+)
 
 
 class ScoreSheetSubmitView(APIView):
-    @extend_schema(request=ScoreSheetInputSerializer, responses={201: ScoreSheetSerializer})
+    @extend_schema(
+        request=ScoreSheetInputSerializer,
+        responses={201: ScoreSheetSerializer},
+        parameters=[IDEMPOTENCY_KEY, IF_MATCH],
+    )
+    @idempotent
     def post(self, request):
         serializer = ScoreSheetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -38,7 +59,12 @@ class ScoreSheetSubmitView(APIView):
         if entry is None:
             raise DomainError(_("No such entry in this round's contest."), field="entry")
         sheet = services.save_score_sheet(
-            judge=request.user, round=round, entry=entry, marks=data["marks"], submit=data["submit"]
+            judge=request.user,
+            round=round,
+            entry=entry,
+            marks=data["marks"],
+            submit=data["submit"],
+            expected_version=expected_version(request),
         )
         sheet = selectors.sheets_of_judge(request.user, round).get(pk=sheet.pk)
         return Response(ScoreSheetSerializer(sheet).data, status=status.HTTP_201_CREATED)
@@ -104,7 +130,12 @@ class ScoreSheetUnlockView(APIView):
 class DeclarationView(APIView):
     """A judge abstains, or declares a conflict of interest, for one entry."""
 
-    @extend_schema(request=DeclarationSerializer, responses={201: ScoreSheetSerializer})
+    @extend_schema(
+        request=DeclarationSerializer,
+        responses={201: ScoreSheetSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
     def post(self, request):
         serializer = DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
