@@ -21,7 +21,7 @@ from scheduling.selectors import (
 )
 from scoring import selectors, services
 from scoring.forms import ScoreSheetForm
-from scoring.models import Criterion, Ranking, ScoreSheet
+from scoring.models import Criterion, Ranking, Rubric, ScoreSheet
 
 
 @login_required
@@ -107,6 +107,8 @@ def round_rankings(request, pk):
     rankings = list(selectors.rankings_for_review(round))
     for ranking in rankings:
         ranking.prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
+        ranking.moved = {change["entry"] for change in ranking.changes.get("rank_changes", [])}
+        ranking.method_label = dict(Rubric.Method.choices).get(ranking.method, ranking.method)
     sheets = ScoreSheet.objects.filter(round=round)
     return render(
         request,

@@ -135,6 +135,8 @@ def test_tie_breaks_are_fixed_before_judging_and_explain_the_order(scheduled):
     assert (first["entry_id"], first["rank"], second["rank"]) == (scheduled.entries[1].pk, 1, 2)
     assert "Kỹ năng trình bày" in first["details"]["explanation"]
     assert ranking.parameters["tie_breaks"] == [{"criterion": "delivery"}]
+    page = client_for(world.organiser).get(f"/rounds/{world.final.pk}/rankings/")
+    assert first["details"]["explanation"] in page.content.decode()
 
 
 def test_public_results_never_show_individual_judges(scheduled):
