@@ -41,6 +41,17 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+def round_and_entry(round_id: int, entry_id: int) -> tuple[Round, Entry]:
+    """The round and an entry of its contest, or a 400 naming the field at fault."""
+    round = Round.objects.select_related("contest").filter(pk=round_id).first()
+    if round is None:
+        raise DomainError(_("No such round."), field="round")
+    entry = Entry.objects.filter(pk=entry_id, contest_id=round.contest_id).first()
+    if entry is None:
+        raise DomainError(_("No such entry in this round's contest."), field="entry")
+    return round, entry
+
+
 class ScoreSheetSubmitView(APIView):
     @extend_schema(
         request=ScoreSheetInputSerializer,
@@ -52,12 +63,7 @@ class ScoreSheetSubmitView(APIView):
         serializer = ScoreSheetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        round = Round.objects.filter(pk=data["round"]).first()
-        if round is None:
-            raise DomainError(_("No such round."), field="round")
-        entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
-        if entry is None:
-            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        round, entry = round_and_entry(data["round"], data["entry"])
         sheet = services.save_score_sheet(
             judge=request.user,
             round=round,
@@ -140,12 +146,7 @@ class DeclarationView(APIView):
         serializer = DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        round = Round.objects.filter(pk=data["round"]).first()
-        if round is None:
-            raise DomainError(_("No such round."), field="round")
-        entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
-        if entry is None:
-            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        round, entry = round_and_entry(data["round"], data["entry"])
         sheet = services.declare_not_scoring(
             judge=request.user,
             round=round,
@@ -163,9 +164,7 @@ class PenaltyCreateView(APIView):
         serializer = PenaltyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        entry = Entry.objects.filter(pk=data["entry"], contest_id=round.contest_id).first()
-        if entry is None:
-            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        _round, entry = round_and_entry(round.pk, data["entry"])
         part = None
         if "part" in data:
             part = RubricPart.objects.filter(pk=data["part"], rubric__round=round).first()
