@@ -3,6 +3,7 @@ from django.contrib import admin
 from scoring.models import (
     Award,
     Criterion,
+    PaperSheet,
     Penalty,
     PenaltyRule,
     Prize,
@@ -72,3 +73,9 @@ class PenaltyAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(PaperSheet)
+class PaperSheetAdmin(admin.ModelAdmin):
+    list_display = ["round", "entry", "judge", "status", "entered_by", "confirmed_by"]
+    list_filter = ["status"]

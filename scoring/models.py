@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import Contest, Entry
@@ -391,3 +391,50 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} ({self.status})"
+
+
+class PaperSheet(models.Model):
+    """A judge's paper sheet typed in by a secretary, waiting for a second secretary's entry.
+
+    Identical entries submit the judge's sheet; a mismatch is flagged for the head judge."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        MISMATCH = "mismatch", _("Entries differ")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="paper_sheets")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="paper_sheets")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marks = models.JSONField()
+    second_marks = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "entry", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "entry", "judge"],
+                condition=Q(status="pending"),
+                name="paper_sheet_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("entered_by")),
+                name="paper_sheet_confirmed_by_another",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(confirmed_by__isnull=False),
+                name="paper_sheet_decided_has_confirmer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"paper sheet {self.judge_id} · entry {self.entry_id} ({self.status})"

@@ -21,6 +21,7 @@ from scoring.models import (
     Award,
     Criterion,
     Mark,
+    PaperSheet,
     Penalty,
     Prize,
     Ranking,
@@ -176,10 +177,31 @@ def save_score_sheet(
     """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
     for the judge; only a head judge can reopen them."""
     _judging_slot(judge, round, entry)
+    values = validate_marks(_criteria_of(round), marks, complete=submit)
+    return _write_sheet(
+        judge, round, entry, values, submit=submit, actor=judge, expected_version=expected_version
+    )
+
+
+def _criteria_of(round: Round) -> list[Criterion]:
     criteria = list(Criterion.objects.filter(rubric__round=round))
     if not criteria:
         raise DomainError(_("This round has no rubric yet."))
-    values = validate_marks(criteria, marks, complete=submit)
+    return criteria
+
+
+def _write_sheet(
+    judge,
+    round: Round,
+    entry: Entry,
+    values: dict,
+    *,
+    submit: bool,
+    actor,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ScoreSheet:
+    """Store validated marks on the judge's sheet (and submit it), in one transaction."""
     try:
         with transaction.atomic():
             sheet = _lock_open_sheet(judge, round, entry, expected_version)
@@ -195,10 +217,57 @@ def save_score_sheet(
                 sheet.submitted_at = timezone.now()
             sheet.save()
             if submit:
-                _record_submission(sheet, judge, ScoreSheetEvent.Action.SUBMITTED)
+                _record_submission(sheet, actor, ScoreSheetEvent.Action.SUBMITTED, reason)
     except IntegrityError as error:
         raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
     return sheet
+
+
+def enter_paper_sheet(*, secretary, round: Round, entry: Entry, judge, marks: dict) -> PaperSheet:
+    """A secretary types in a judge's paper sheet. A different secretary confirms it by typing
+    it again: identical marks submit the judge's sheet; different marks are flagged for the
+    head judge and nothing is submitted."""
+    require_role(secretary, round.contest, Role.SECRETARY)
+    if judge == secretary:
+        raise DomainError(_("A secretary cannot type in their own sheet."), field="judge")
+    _judging_slot(judge, round, entry)
+    values = validate_marks(_criteria_of(round), marks, complete=True)
+    # Compared as the database stores them: "8,5" and "8.50" are the same mark.
+    typed = {
+        criterion.code: str(value.quantize(Decimal("0.01"))) for criterion, value in values.items()
+    }
+    with transaction.atomic():
+        first = (
+            PaperSheet.objects.select_for_update()
+            .filter(round=round, entry=entry, judge=judge, status=PaperSheet.Status.PENDING)
+            .first()
+        )
+        if first is None:
+            return PaperSheet.objects.create(
+                round=round, entry=entry, judge=judge, marks=typed, entered_by=secretary
+            )
+        if first.entered_by_id == secretary.pk:
+            raise DomainError(_("The confirming entry must be made by a different secretary."))
+        first.confirmed_by = secretary
+        first.confirmed_at = timezone.now()
+        if typed != first.marks:
+            first.status = PaperSheet.Status.MISMATCH
+            first.second_marks = typed
+            first.save(update_fields=["status", "second_marks", "confirmed_by", "confirmed_at"])
+            return first
+        first.status = PaperSheet.Status.CONFIRMED
+        first.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        _write_sheet(
+            judge,
+            round,
+            entry,
+            values,
+            submit=True,
+            actor=secretary,
+            reason=_("Paper sheet typed in by %(first)s, confirmed by %(second)s.")
+            % {"first": first.entered_by.get_username(), "second": secretary.get_username()},
+        )
+    return first
 
 
 def declare_not_scoring(

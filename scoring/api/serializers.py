@@ -148,3 +148,20 @@ class ReviewRankingSerializer(RankingSerializer):
         prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
         context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
         return ReviewStandingSerializer(ranking.standings.all(), many=True, context=context).data
+
+
+class PaperSheetInputSerializer(serializers.Serializer):
+    entry = id_field()
+    judge = serializers.CharField(max_length=150, help_text="The judge's username.")
+    marks = serializers.DictField(child=serializers.CharField(max_length=20), allow_empty=False)
+
+
+class PaperSheetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    entry = serializers.IntegerField(source="entry_id")
+    judge = serializers.CharField(source="judge.username")
+    status = serializers.CharField()
+    marks = serializers.DictField()
+    second_marks = serializers.DictField(allow_null=True)
+    entered_by = serializers.CharField(source="entered_by.username")
+    confirmed_by = serializers.CharField(source="confirmed_by.username", allow_null=True)

@@ -20,6 +20,7 @@ urlpatterns = [
         name="api-score-sheet-unlock",
     ),
     path("declarations/", views.DeclarationView.as_view(), name="api-declarations"),
+    path("rounds/<int:pk>/paper-sheets/", views.PaperSheetsView.as_view(), name="api-paper-sheets"),
     path("rounds/<int:pk>/penalties/", views.PenaltyCreateView.as_view(), name="api-penalties"),
     path("rounds/<int:pk>/tie-breaks/", views.TieBreaksView.as_view(), name="api-tie-breaks"),
     path(

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +14,8 @@ from scheduling.models import Round
 from scoring import selectors, services
 from scoring.api.serializers import (
     DeclarationSerializer,
+    PaperSheetInputSerializer,
+    PaperSheetSerializer,
     PenaltyInputSerializer,
     PenaltySerializer,
     RankingSerializer,
@@ -155,6 +158,37 @@ class DeclarationView(APIView):
             reason=data["reason"],
         )
         return Response(ScoreSheetSerializer(sheet).data, status=status.HTTP_201_CREATED)
+
+
+class PaperSheetsView(APIView):
+    """Secretaries type in paper sheets twice; organisers, secretaries and head judges see the
+    entries, mismatches flagged."""
+
+    @extend_schema(responses=PaperSheetSerializer(many=True))
+    def get(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+        require_role(request.user, round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE)
+        sheets = round.paper_sheets.select_related("judge", "entered_by", "confirmed_by")
+        return Response(PaperSheetSerializer(sheets, many=True).data)
+
+    @extend_schema(
+        request=PaperSheetInputSerializer,
+        responses={201: PaperSheetSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def post(self, request, pk):
+        serializer = PaperSheetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        round, entry = round_and_entry(pk, data["entry"])
+        judge = get_user_model().objects.filter(username=data["judge"]).first()
+        if judge is None:
+            raise DomainError(_("No such judge."), field="judge")
+        paper = services.enter_paper_sheet(
+            secretary=request.user, round=round, entry=entry, judge=judge, marks=data["marks"]
+        )
+        return Response(PaperSheetSerializer(paper).data, status=status.HTTP_201_CREATED)
 
 
 class PenaltyCreateView(APIView):
