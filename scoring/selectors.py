@@ -120,3 +120,41 @@ def rounds_needing_ranking() -> list[int]:
     ):
         newest.setdefault(round_id, seen)
     return sorted(round_id for round_id, seen in current.items() if newest.get(round_id) != seen)
+
+
+def session_progress(session) -> dict:
+    """Which judge has submitted which entry of a session: statuses only, never marks."""
+    seats = (
+        list(session.panel.seats.select_related("judge").order_by("order"))
+        if session.panel_id
+        else []
+    )
+    slots = list(session.slots.select_related("entry__initiative").order_by("position", "id"))
+    status = {
+        (sheet.entry_id, sheet.judge_id): sheet
+        for sheet in ScoreSheet.objects.filter(
+            round_id=session.round_id, entry_id__in=[slot.entry_id for slot in slots]
+        ).only("entry_id", "judge_id", "status", "participation")
+    }
+    rows = []
+    for slot in slots:
+        cells = {}
+        for seat in seats:
+            sheet = status.get((slot.entry_id, seat.judge_id))
+            if seat.unit_id and seat.unit_id == slot.entry.unit_id:
+                cells[seat.judge.get_username()] = "own_unit"
+            elif sheet is None:
+                cells[seat.judge.get_username()] = "missing"
+            elif sheet.participation != ScoreSheet.Participation.SCORED:
+                cells[seat.judge.get_username()] = sheet.participation
+            else:
+                cells[seat.judge.get_username()] = sheet.status
+        rows.append(
+            {
+                "position": slot.position,
+                "entry": slot.entry_id,
+                "title": slot.entry.initiative.title,
+                "judges": cells,
+            }
+        )
+    return {"current_position": session.current_position, "entries": rows}

@@ -95,3 +95,7 @@ class DrawSerializer(serializers.ModelSerializer):
 class RoundStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Round.Status.choices)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class AdvanceSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1, max_value=10000)

@@ -9,6 +9,7 @@ from config.errors import DomainError, NotAllowed
 from contest.models import Contest
 from scheduling import selectors, services
 from scheduling.api.serializers import (
+    AdvanceSerializer,
     DrawInputSerializer,
     DrawSerializer,
     PanelInputSerializer,
@@ -85,6 +86,20 @@ class JudgeRunningOrderView(APIView):
             raise NotAllowed(_("You are not on this session's panel."))
         slots = selectors.running_order_for_judge(request.user, session)
         return Response(SlotSerializer(slots, many=True).data)
+
+
+class SessionAdvanceView(APIView):
+    """The secretary or head judge moves the session to the entry now on stage."""
+
+    @extend_schema(request=AdvanceSerializer, responses=SessionSerializer)
+    def post(self, request, pk):
+        session = get_object_or_404(Session.objects.select_related("round__contest"), pk=pk)
+        serializer = AdvanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = services.advance_session(
+            session=session, position=serializer.validated_data["position"], actor=request.user
+        )
+        return Response(SessionSerializer(session).data)
 
 
 class RoundStatusView(APIView):

@@ -19,6 +19,7 @@ urlpatterns = [
         views.ScoreSheetUnlockView.as_view(),
         name="api-score-sheet-unlock",
     ),
+    path("sessions/<int:pk>/progress/", views.SessionProgressView.as_view(), name="api-progress"),
     path("declarations/", views.DeclarationView.as_view(), name="api-declarations"),
     path("rounds/<int:pk>/paper-sheets/", views.PaperSheetsView.as_view(), name="api-paper-sheets"),
     path("rounds/<int:pk>/penalties/", views.PenaltyCreateView.as_view(), name="api-penalties"),

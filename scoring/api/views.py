@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -10,7 +11,7 @@ from rest_framework.views import APIView
 from config.errors import DomainError
 from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
-from scheduling.models import Round
+from scheduling.models import Round, Session
 from scoring import selectors, services
 from scoring.api.serializers import (
     DeclarationSerializer,
@@ -189,6 +190,20 @@ class PaperSheetsView(APIView):
             secretary=request.user, round=round, entry=entry, judge=judge, marks=data["marks"]
         )
         return Response(PaperSheetSerializer(paper).data, status=status.HTTP_201_CREATED)
+
+
+class SessionProgressView(APIView):
+    """The head judge's console: who has submitted what in this session, live."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        session = get_object_or_404(
+            Session.objects.select_related("round__contest", "panel"), pk=pk
+        )
+        require_role(
+            request.user, session.round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE
+        )
+        return Response(selectors.session_progress(session))
 
 
 class PenaltyCreateView(APIView):
