@@ -63,6 +63,10 @@ class RubricPart(models.Model):
 
     rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="parts")
     name = models.CharField(_("name"), max_length=200)
+    # Time allowed on stage for this part; the timer measures overtime against it.
+    minutes = models.DecimalField(
+        _("minutes allowed"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     order = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
@@ -438,3 +442,27 @@ class PaperSheet(models.Model):
 
     def __str__(self) -> str:
         return f"paper sheet {self.judge_id} · entry {self.entry_id} ({self.status})"
+
+
+class PresentationTimer(models.Model):
+    """The stopwatch of one part of one presentation, run by the head judge or a secretary."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="timers")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="timers")
+    part = models.ForeignKey(RubricPart, on_delete=models.PROTECT, related_name="timers")
+    # Seconds counted before the current run; `running_since` is set while it runs.
+    elapsed = models.DecimalField(max_digits=9, decimal_places=3, default=0)
+    running_since = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "entry", "part"], name="timer_once_per_part"),
+            models.CheckConstraint(
+                condition=Q(running_since__isnull=True) | Q(stopped_at__isnull=True),
+                name="timer_stopped_is_not_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"timer entry {self.entry_id} part {self.part_id}"

@@ -23,6 +23,7 @@ from scoring.models import (
     Mark,
     PaperSheet,
     Penalty,
+    PresentationTimer,
     Prize,
     Ranking,
     Rubric,
@@ -31,7 +32,7 @@ from scoring.models import (
     ScoreSheetEvent,
     Standing,
 )
-from scoring.penalties import overtime_penalty
+from scoring.penalties import overtime_minutes, overtime_penalty
 from scoring.selectors import COUNTED
 
 # Plain decimal numbers, with a point or the Vietnamese decimal comma; nothing Decimal() would
@@ -716,3 +717,53 @@ def set_tie_breaks(*, rubric: Rubric, steps: list, actor) -> Rubric:
     rubric.tie_breaks = steps
     rubric.save(update_fields=["tie_breaks"])
     return rubric
+
+
+TIMER_ACTIONS = ("start", "pause", "stop")
+
+
+def run_timer(*, round: Round, entry: Entry, part: RubricPart, action: str, actor) -> dict:
+    """Start, pause or stop the stopwatch of a part of a presentation. The state it returns
+    carries the overtime and the penalty the part's rules propose, for the head judge to
+    apply (apply_penalty) or not."""
+    require_role(actor, round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE)
+    if action not in TIMER_ACTIONS:
+        raise DomainError(_("Start, pause or stop."), field="action")
+    if part.rubric.round_id != round.pk:
+        raise DomainError(_("This part belongs to another round."), field="part")
+    now = timezone.now()
+    with transaction.atomic():
+        timer, _created = PresentationTimer.objects.select_for_update().get_or_create(
+            round=round, entry=entry, part=part
+        )
+        if timer.stopped_at and action != "start":
+            raise DomainError(_("This timer has stopped."), field="action")
+        if action == "start":
+            if timer.stopped_at:  # a restart measures afresh
+                timer.elapsed, timer.stopped_at = Decimal(0), None
+            timer.running_since = timer.running_since or now
+        else:
+            if timer.running_since:
+                timer.elapsed += Decimal(str((now - timer.running_since).total_seconds()))
+                timer.running_since = None
+            if action == "stop":
+                timer.stopped_at = now
+        timer.save()
+    return timer_state(timer, now)
+
+
+def timer_state(timer: PresentationTimer, now) -> dict:
+    elapsed = timer.elapsed
+    if timer.running_since:
+        elapsed += Decimal(str((now - timer.running_since).total_seconds()))
+    over = overtime_minutes(elapsed, timer.part.minutes)
+    rules = timer.part.penalty_rules.values_list("minutes_over", "points")
+    return {
+        "entry": timer.entry_id,
+        "part": timer.part_id,
+        "running": timer.running_since is not None,
+        "stopped": timer.stopped_at is not None,
+        "elapsed_seconds": str(elapsed.quantize(Decimal("0.1"))),
+        "minutes_over": str(over.quantize(Decimal("0.01"))),
+        "proposed_penalty": str(overtime_penalty(rules, over)),
+    }

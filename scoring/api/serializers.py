@@ -165,3 +165,9 @@ class PaperSheetSerializer(serializers.Serializer):
     second_marks = serializers.DictField(allow_null=True)
     entered_by = serializers.CharField(source="entered_by.username")
     confirmed_by = serializers.CharField(source="confirmed_by.username", allow_null=True)
+
+
+class TimerInputSerializer(serializers.Serializer):
+    entry = id_field()
+    part = id_field()
+    action = serializers.ChoiceField(choices=["start", "pause", "stop"])

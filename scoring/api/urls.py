@@ -20,6 +20,7 @@ urlpatterns = [
         name="api-score-sheet-unlock",
     ),
     path("sessions/<int:pk>/progress/", views.SessionProgressView.as_view(), name="api-progress"),
+    path("rounds/<int:pk>/timers/", views.TimerView.as_view(), name="api-timers"),
     path("declarations/", views.DeclarationView.as_view(), name="api-declarations"),
     path("rounds/<int:pk>/paper-sheets/", views.PaperSheetsView.as_view(), name="api-paper-sheets"),
     path("rounds/<int:pk>/penalties/", views.PenaltyCreateView.as_view(), name="api-penalties"),

@@ -25,6 +25,7 @@ from scoring.api.serializers import (
     ScoreSheetInputSerializer,
     ScoreSheetSerializer,
     TieBreaksSerializer,
+    TimerInputSerializer,
 )
 from scoring.idempotency import expected_version, idempotent
 from scoring.models import Ranking, RubricPart, ScoreSheet
@@ -204,6 +205,26 @@ class SessionProgressView(APIView):
             request.user, session.round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE
         )
         return Response(selectors.session_progress(session))
+
+
+class TimerView(APIView):
+    """The presentation timer of the head judge's console; stopping it proposes the overtime
+    penalty of the part's rules."""
+
+    @extend_schema(request=TimerInputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request, pk):
+        serializer = TimerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        round, entry = round_and_entry(pk, data["entry"])
+        part = RubricPart.objects.filter(pk=data["part"], rubric__round=round).first()
+        if part is None:
+            raise DomainError(_("No such part in this round's rubric."), field="part")
+        return Response(
+            services.run_timer(
+                round=round, entry=entry, part=part, action=data["action"], actor=request.user
+            )
+        )
 
 
 class PenaltyCreateView(APIView):

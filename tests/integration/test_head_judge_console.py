@@ -54,3 +54,49 @@ def test_secretary_moves_the_session_to_the_entry_on_stage(scheduled):
     )
     page = client_for(world.judges[1]).get(f"/judge/sessions/{scheduled.session.pk}/")
     assert 'class="slot current"' in page.content.decode()
+
+
+def test_the_timer_measures_overtime_and_proposes_the_parts_penalty(scheduled, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scoring.models import RubricPart
+
+    world = scheduled.world
+    part = RubricPart.objects.get(rubric__round=world.final, order=2)
+    part.minutes = 7
+    part.save()
+    part.penalty_rules.create(minutes_over=1, points="0.5")
+    part.penalty_rules.create(minutes_over=2, points="1")
+    clock = [timezone.now()]
+    monkeypatch.setattr(services.timezone, "now", lambda: clock[0])
+    head = client_for(world.judges[0])
+    url = f"/api/rounds/{world.final.pk}/timers/"
+
+    def act(action, after_seconds=0):
+        clock[0] += timedelta(seconds=after_seconds)
+        return head.post(
+            url,
+            {"entry": scheduled.entries[1].pk, "part": part.pk, "action": action},
+            content_type="application/json",
+        )
+
+    assert act("start").json()["running"] is True
+    paused = act("pause", after_seconds=300).json()  # 5 minutes, then a pause of 10
+    assert paused["elapsed_seconds"] == "300.0" and paused["proposed_penalty"] == "0"
+    act("start", after_seconds=600)
+    stopped = act("stop", after_seconds=222).json()  # 8 min 42 s on stage: 1.7 min over
+    assert stopped["elapsed_seconds"] == "522.0" and stopped["minutes_over"] == "1.70"
+    assert stopped["proposed_penalty"] == "0.50" and stopped["stopped"] is True
+    assert act("pause").status_code == 400
+    assert (
+        client_for(world.judges[1])
+        .post(
+            url,
+            {"entry": scheduled.entries[1].pk, "part": part.pk, "action": "start"},
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
