@@ -1,5 +1,6 @@
 from django.urls import path
 
+from scoring import services
 from scoring.api import views
 
 urlpatterns = [
@@ -7,11 +8,13 @@ urlpatterns = [
     path("rounds/<int:pk>/my-sheets/", views.MySheetsView.as_view(), name="api-my-sheets"),
     path("rounds/<int:pk>/rankings/", views.RoundRankingsView.as_view(), name="api-round-rankings"),
     path(
-        "rankings/<int:pk>/publish/", views.RankingPublishView.as_view(), name="api-ranking-publish"
+        "rankings/<int:pk>/publish/",
+        views.RankingPublicationView.as_view(change=services.publish_ranking),
+        name="api-ranking-publish",
     ),
     path(
         "rankings/<int:pk>/unpublish/",
-        views.RankingUnpublishView.as_view(),
+        views.RankingPublicationView.as_view(change=services.unpublish_ranking),
         name="api-ranking-unpublish",
     ),
     path(

@@ -103,21 +103,15 @@ class RoundRankingsView(APIView):
         return Response(ReviewRankingSerializer(rankings, many=True).data)
 
 
-class RankingPublishView(APIView):
+class RankingPublicationView(APIView):
+    """Publish or unpublish a snapshot (the service is set per URL)."""
+
+    change = None  # services.publish_ranking or services.unpublish_ranking
+
     @extend_schema(request=None, responses=ReviewRankingSerializer)
     def post(self, request, pk):
         ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
-        services.publish_ranking(ranking=ranking, actor=request.user)
-        return Response(
-            ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
-        )
-
-
-class RankingUnpublishView(APIView):
-    @extend_schema(request=None, responses=ReviewRankingSerializer)
-    def post(self, request, pk):
-        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
-        services.unpublish_ranking(ranking=ranking, actor=request.user)
+        self.change(ranking=ranking, actor=request.user)
         return Response(
             ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
         )
