@@ -132,6 +132,11 @@ def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir
     # Everything the judge needs fits the tablet screen without sideways scrolling.
     assert judge.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     judge.screenshot(path=str(artifacts_dir / "judge-scoring-1024x768.png"))
+    # The same sheet on a tablet held upright.
+    judge.set_viewport_size({"width": 768, "height": 1024})
+    assert judge.evaluate("document.documentElement.scrollWidth") <= 768
+    assert judge.locator("[data-testid=submit-sheet]").is_visible()
+    judge.screenshot(path=str(artifacts_dir / "judge-scoring-768x1024.png"))
     judge.click("[data-testid=submit-sheet]")
     judge.wait_for_url(re.compile(r".*/judge/sessions/\d+/$"))
     assert judge.locator(".badge.submitted").count() == 1
