@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from contest import views as contest_views
+from contest.auth import LockoutAuthenticationForm
 from scheduling import views as scheduling_views
 from scoring import views as scoring_views
 
@@ -18,7 +20,14 @@ api_patterns = [
 urlpatterns = [
     path("", contest_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("j/<str:token>/", contest_views.link_login, name="link-login"),
+    path("contests/<slug:slug>/login-links/", contest_views.login_links, name="login-links"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),
     path("contests/<slug:slug>/", contest_views.contest_detail, name="contest-detail"),

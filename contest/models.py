@@ -342,3 +342,31 @@ class EntryPresenter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.person_id}"
+
+
+class LoginLink(models.Model):
+    """A personal login link (and QR code) for a judge's tablet: no password to type.
+
+    The token is a signature of the link's id, so it can be printed again at any time and is
+    never stored; revoking the link ends it and every session it opened."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="login_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["membership", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(revoked_at__isnull=True),
+                name="login_link_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"login link {self.pk} for {self.membership}"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -22,6 +23,7 @@ from contest.models import (
     EntryPresenter,
     Field,
     Initiative,
+    LoginLink,
     Membership,
     Person,
     Role,
@@ -255,3 +257,47 @@ def reject_entry(*, entry: Entry, actor, reason: str) -> Entry:
             _("Reason: %(reason)s") % {"reason": reason},
         )
     return entry
+
+
+LOGIN_LINK_SALT = "hoithi.login-link"
+
+
+def login_link_token(link: LoginLink) -> str:
+    return signing.dumps(link.pk, salt=LOGIN_LINK_SALT)
+
+
+def issue_login_link(*, membership: Membership, actor) -> LoginLink:
+    """A judge's personal login link for this contest; an earlier one is revoked."""
+    require_role(actor, membership.contest, Role.ORGANISER)
+    if membership.role not in {Role.JUDGE, Role.HEAD_JUDGE}:
+        raise DomainError(_("Login links are for judges."), field="membership")
+    with transaction.atomic():
+        LoginLink.objects.filter(membership=membership, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        return LoginLink.objects.create(membership=membership, created_by=actor)
+
+
+def revoke_login_link(*, link: LoginLink, actor) -> LoginLink:
+    require_role(actor, link.membership.contest, Role.ORGANISER)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def use_login_link(token: str) -> LoginLink | None:
+    """The active link this token names, marked as used; None for a bad or revoked token."""
+    try:
+        link_id = signing.loads(token, salt=LOGIN_LINK_SALT)
+    except signing.BadSignature:
+        return None
+    link = (
+        LoginLink.objects.select_related("membership__user", "membership__contest")
+        .filter(pk=link_id, revoked_at__isnull=True)
+        .first()
+    )
+    if link is not None:
+        link.last_used_at = timezone.now()
+        link.save(update_fields=["last_used_at"])
+    return link

@@ -1,6 +1,11 @@
+import segno
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -8,7 +13,10 @@ from config.errors import DomainError
 from config.forms import add_domain_error
 from contest import selectors, services
 from contest.forms import EntrySignupForm, RejectForm
-from contest.models import Contest, Entry, Role
+from contest.models import Contest, Entry, LoginLink, Role
+
+# The session remembers the link it was opened with, so revoking the link ends it.
+LOGIN_LINK_SESSION_KEY = "login_link"
 
 
 def home(request):
@@ -96,3 +104,52 @@ def entry_decide(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("contest-detail", slug=entry.contest.slug)
+
+
+def link_login(request, token):
+    """A judge's tablet logs in by opening their personal link (or scanning its QR code)."""
+    link = services.use_login_link(token)
+    if link is None:
+        return render(request, "contest/link_invalid.html", status=404)
+    login(request, link.membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[LOGIN_LINK_SESSION_KEY] = link.pk
+    return redirect("judge-home")
+
+
+@login_required
+def login_links(request, slug):
+    """Organisers print each judge's login link and QR code, and issue or revoke them."""
+    contest = get_object_or_404(Contest, slug=slug)
+    if not selectors.is_organiser(request.user, contest):
+        raise PermissionDenied
+    judges = contest.memberships.filter(role__in=[Role.JUDGE, Role.HEAD_JUDGE]).select_related(
+        "user"
+    )
+    if request.method == "POST":
+        membership = get_object_or_404(judges, pk=request.POST.get("membership"))
+        try:
+            if request.POST.get("action") == "revoke":
+                for link in membership.login_links.filter(revoked_at__isnull=True):
+                    services.revoke_login_link(link=link, actor=request.user)
+                messages.success(request, _("The login link is revoked."))
+            else:
+                services.issue_login_link(membership=membership, actor=request.user)
+                messages.success(request, _("A new login link is issued."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("login-links", slug=slug)
+    active = {
+        link.membership_id: link
+        for link in LoginLink.objects.filter(membership__in=judges, revoked_at__isnull=True)
+    }
+    rows = []
+    for membership in judges:
+        link = active.get(membership.pk)
+        url = (
+            settings.SITE_URL + reverse("link-login", args=[services.login_link_token(link)])
+            if link
+            else ""
+        )
+        qr = segno.make(url, error="m").svg_inline(scale=4) if url else ""
+        rows.append({"membership": membership, "link": link, "url": url, "qr": qr})
+    return render(request, "contest/login_links.html", {"contest": contest, "rows": rows})

@@ -1,0 +1,89 @@
+"""Judges log in on tablets with a personal link (no password), revocable; password logins
+are locked per account after repeated failures, whatever the IP."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from contest.models import LoginLink, Membership
+from tests.thin_path import client_for
+from tests.world import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def issue_link(world, username="judge2") -> str:
+    organiser = client_for(world.organiser)
+    membership = Membership.objects.get(contest=world.contest, user__username=username)
+    organiser.post(
+        f"/contests/{world.contest.slug}/login-links/",
+        {"membership": membership.pk, "action": "issue"},
+    )
+    page = organiser.get(f"/contests/{world.contest.slug}/login-links/").content.decode()
+    url = re.search(rf'data-testid="link-{username}">([^<]+)<', page).group(1)
+    assert "<svg" in page  # the printable QR code
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def test_a_judge_logs_in_with_the_link_until_it_is_revoked(world):
+    path = issue_link(world)
+    tablet = Client()
+    response = tablet.get(path)
+    assert response.status_code == 302 and response["Location"] == "/judge/"
+    assert tablet.get("/judge/").context["user"].username == "judge2"
+    link = LoginLink.objects.get()
+    organiser = client_for(world.organiser)
+    organiser.post(
+        f"/contests/{world.contest.slug}/login-links/",
+        {"membership": link.membership_id, "action": "revoke"},
+    )
+    assert tablet.get("/judge/").status_code == 302  # the session ended with the link
+    assert Client().get(path).status_code == 404
+
+
+def test_a_new_link_replaces_the_old_one(world):
+    first = issue_link(world)
+    second = issue_link(world)
+    assert first != second
+    assert Client().get(first).status_code == 404 and Client().get(second).status_code == 302
+
+
+def test_only_organisers_issue_links_and_only_for_judges(world):
+    judge = client_for(world.judges[1])
+    assert judge.get(f"/contests/{world.contest.slug}/login-links/").status_code == 403
+    rep = Membership.objects.get(contest=world.contest, user__username="rep1")
+    client_for(world.organiser).post(
+        f"/contests/{world.contest.slug}/login-links/", {"membership": rep.pk, "action": "issue"}
+    )
+    assert not LoginLink.objects.exists()
+    assert Client().get("/j/not-a-token/").status_code == 404
+
+
+@pytest.fixture
+def forget_failures():
+    """The cache outlives the test (Redis in CI): leave judge2 unlocked for later tests."""
+    from django.core.cache import cache
+
+    from contest.auth import _failures_key
+
+    yield
+    for username in ("judge2", "judge3"):
+        cache.delete(_failures_key(username))
+
+
+def test_five_wrong_passwords_lock_the_account_not_the_venue(world, forget_failures):
+    for _attempt in range(5):
+        response = Client().post(
+            "/accounts/login/", {"username": "judge2", "password": "x"}, REMOTE_ADDR="203.0.113.9"
+        )
+        assert response.status_code == 200
+    locked = Client().post(
+        "/accounts/login/", {"username": "judge2", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert "Too many failed attempts" in locked.content.decode()
+    # Another judge on the same venue Wi-Fi is not affected.
+    other = Client().post(
+        "/accounts/login/", {"username": "judge3", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert other.status_code == 302
