@@ -16,6 +16,7 @@ django.setup()
 
 from certificates.render import CertificateData, render_certificate_pdf  # noqa: E402
 from scoring.tabulation import CriterionSpec, MarkInput, tabulate  # noqa: E402
+from tests.bench.judges_load import bench_judges_load  # noqa: E402
 from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
 
 
@@ -75,4 +76,5 @@ def bench_tabulation(entries: int = 2000, judges: int = 9, criteria: int = 6) ->
 if __name__ == "__main__":
     bench_tabulation()
     bench_round_recompute(emit)
+    bench_judges_load(emit)
     bench_certificate_render()
