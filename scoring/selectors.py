@@ -48,24 +48,29 @@ def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
 COUNTED = [ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
 
 
-def fingerprint(count: int, version_sum: int | None, penalties: str = "0:0") -> str:
+def fingerprint(
+    count: int, version_sum: int | None, penalties: int = 0, newest_penalty: int | None = None
+) -> str:
     """Changes whenever a counted sheet is added, removed or edited (every edit bumps the
     sheet's version, so the sum of versions only stays put when nothing changed) or a
-    penalty is added."""
-    return f"{count}:{version_sum or 0}:{penalties}"
+    penalty is added (penalties are only ever added: their count and newest id tell)."""
+    return f"{count}:{version_sum or 0}:{penalties}:{newest_penalty or 0}"
 
 
-def penalty_marker(round: Round) -> str:
-    """Penalties are only ever added, so their count and newest id say when that happened."""
-    seen = Penalty.objects.filter(round=round).aggregate(count=Count("id"), newest=Max("id"))
-    return f"{seen['count']}:{seen['newest'] or 0}"
-
-
-def sheets_fingerprint(round: Round) -> str:
-    seen = ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
+def sheets_fingerprint(round: Round) -> tuple[int, str]:
+    """The number of counted sheets of the round, and its fingerprint."""
+    sheets = ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
         count=Count("id"), versions=Sum("version")
     )
-    return fingerprint(seen["count"], seen["versions"], penalty_marker(round))
+    penalties = Penalty.objects.filter(round=round).aggregate(count=Count("id"), newest=Max("id"))
+    return sheets["count"], fingerprint(
+        sheets["count"], sheets["versions"], penalties["count"], penalties["newest"]
+    )
+
+
+def prizes_by_entry(ranking: Ranking) -> dict:
+    """The prize each entry received from this ranking (awards prefetched with their prize)."""
+    return {award.entry_id: award.prize for award in ranking.awards.all()}
 
 
 def penalties_by_entry(round: Round) -> dict[int, Decimal]:
@@ -105,11 +110,11 @@ def rounds_needing_ranking() -> list[int]:
         .annotate(count=Count("id"), versions=Sum("version"))
     }
     penalties = {
-        row["round_id"]: f"{row['count']}:{row['newest']}"
+        row["round_id"]: (row["count"], row["newest"])
         for row in Penalty.objects.values("round_id").annotate(count=Count("id"), newest=Max("id"))
     }
     current = {
-        round_id: fingerprint(*sheets.get(round_id, (0, 0)), penalties.get(round_id, "0:0"))
+        round_id: fingerprint(*sheets.get(round_id, (0, 0)), *penalties.get(round_id, (0, 0)))
         for round_id in set(sheets) | set(penalties)
     }
     newest = {}

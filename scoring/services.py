@@ -400,7 +400,8 @@ def _compute_ranking(round: Round, rubric: Rubric, specs: list) -> Ranking:
     # Serialise snapshot writers of this round.
     Round.objects.select_for_update().get(pk=round.pk)
     newest = Ranking.objects.filter(round=round).order_by("-version").first()
-    fingerprint = selectors.sheets_fingerprint(round)  # abstentions count, with no marks
+    # Abstentions count among the sheets, with no marks.
+    sheet_count, fingerprint = selectors.sheets_fingerprint(round)
     if newest and newest.sheets_fingerprint == fingerprint:
         return newest  # the common case: a sheet this snapshot already saw
     # Rows go to the engine as they come, (entry, judge, criterion, value) as text: exact,
@@ -416,7 +417,6 @@ def _compute_ranking(round: Round, rubric: Rubric, specs: list) -> Ranking:
         Cast("value", TextField()),
     )
     penalties = selectors.penalties_by_entry(round)
-    sheet_count = int(fingerprint.split(":")[0])
     parameters = {
         "method": rubric.method,
         "decimals": rubric.decimals,

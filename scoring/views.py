@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -106,7 +104,7 @@ def round_rankings(request, pk):
     round = _organiser_round(request, pk)
     rankings = list(selectors.rankings_for_review(round))
     for ranking in rankings:
-        ranking.prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
+        ranking.prizes = selectors.prizes_by_entry(ranking)
         ranking.moved = {change["entry"] for change in ranking.changes.get("rank_changes", [])}
         ranking.method_label = dict(Rubric.Method.choices).get(ranking.method, ranking.method)
     sheets = ScoreSheet.objects.filter(round=round)
@@ -150,8 +148,7 @@ def public_results(request, slug):
     contest = get_object_or_404(Contest, slug=slug)
     rankings = list(selectors.published_rankings(contest))
     for ranking in rankings:
-        ranking.prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
-        ranking.quantum = Decimal(1).scaleb(-ranking.decimals)
+        ranking.prizes = selectors.prizes_by_entry(ranking)
     return render(
         request, "scoring/public_results.html", {"contest": contest, "rankings": rankings}
     )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from config.api import id_field
+from scoring import selectors
 from scoring.models import Ranking, ScoreSheet, Standing
 
 
@@ -83,10 +84,16 @@ class RankingSerializer(serializers.ModelSerializer):
             "standings",
         ]
 
+    standing_serializer_class = StandingSerializer
+
     def get_standings(self, ranking) -> list[dict]:
-        prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
-        context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
-        return StandingSerializer(ranking.standings.all(), many=True, context=context).data
+        context = {
+            "quantum": {ranking.pk: ranking_quantum(ranking)},
+            "prizes": selectors.prizes_by_entry(ranking),
+        }
+        return self.standing_serializer_class(
+            ranking.standings.all(), many=True, context=context
+        ).data
 
 
 def place_number(rank: Decimal) -> int | float:
@@ -141,13 +148,10 @@ class ReviewStandingSerializer(StandingSerializer):
 
 
 class ReviewRankingSerializer(RankingSerializer):
+    standing_serializer_class = ReviewStandingSerializer
+
     class Meta(RankingSerializer.Meta):
         fields = [*RankingSerializer.Meta.fields, "parameters", "analytics", "changes"]
-
-    def get_standings(self, ranking) -> list[dict]:
-        prizes = {award.entry_id: award.prize for award in ranking.awards.all()}
-        context = {"quantum": {ranking.pk: ranking_quantum(ranking)}, "prizes": prizes}
-        return ReviewStandingSerializer(ranking.standings.all(), many=True, context=context).data
 
 
 class PaperSheetInputSerializer(serializers.Serializer):

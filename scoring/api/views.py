@@ -51,10 +51,14 @@ def round_and_entry(round_id: int, entry_id: int) -> tuple[Round, Entry]:
     round = Round.objects.select_related("contest").filter(pk=round_id).first()
     if round is None:
         raise DomainError(_("No such round."), field="round")
+    return round, entry_of(round, entry_id)
+
+
+def entry_of(round: Round, entry_id: int) -> Entry:
     entry = Entry.objects.filter(pk=entry_id, contest_id=round.contest_id).first()
     if entry is None:
         raise DomainError(_("No such entry in this round's contest."), field="entry")
-    return round, entry
+    return entry
 
 
 class ScoreSheetSubmitView(APIView):
@@ -228,7 +232,7 @@ class PenaltyCreateView(APIView):
         serializer = PenaltyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _round, entry = round_and_entry(round.pk, data["entry"])
+        entry = entry_of(round, data["entry"])
         part = None
         if "part" in data:
             part = RubricPart.objects.filter(pk=data["part"], rubric__round=round).first()
