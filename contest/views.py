@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -126,7 +127,10 @@ def login_links(request, slug):
         "user"
     )
     if request.method == "POST":
-        membership = get_object_or_404(judges, pk=request.POST.get("membership"))
+        membership_id = request.POST.get("membership", "")
+        if not membership_id.isdigit():
+            raise Http404
+        membership = get_object_or_404(judges, pk=int(membership_id))
         try:
             if request.POST.get("action") == "revoke":
                 for link in membership.login_links.filter(revoked_at__isnull=True):

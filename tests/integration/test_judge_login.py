@@ -58,6 +58,11 @@ def test_only_organisers_issue_links_and_only_for_judges(world):
     )
     assert not LoginLink.objects.exists()
     assert Client().get("/j/not-a-token/").status_code == 404
+    for bad in ("abc", "", "99999999"):
+        response = client_for(world.organiser).post(
+            f"/contests/{world.contest.slug}/login-links/", {"membership": bad, "action": "issue"}
+        )
+        assert response.status_code == 404
 
 
 @pytest.fixture
