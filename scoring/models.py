@@ -291,7 +291,11 @@ class Ranking(models.Model):
 
 
 class Standing(models.Model):
-    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="standings")
+    # No index of its own: the unique (ranking, entry) index serves lookups by ranking, and a
+    # snapshot writes thousands of standings at once.
+    ranking = models.ForeignKey(
+        Ranking, on_delete=models.CASCADE, related_name="standings", db_index=False
+    )
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="standings")
     # Decimal: a shared Skating System place is the mean of the places covered, e.g. 3.5.
     rank = models.DecimalField(max_digits=8, decimal_places=2)

@@ -1,11 +1,17 @@
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
+import orjson
+from django.db import connection
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 
 from contest.models import Contest
 from scheduling.models import Round, Slot
-from scoring.models import Award, Penalty, Ranking, ScoreSheet, Standing
+from scoring import tabulation
+from scoring.models import Award, Criterion, Mark, Penalty, Ranking, ScoreSheet, Standing
 
 
 def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
@@ -57,14 +63,79 @@ def fingerprint(
     return f"{count}:{version_sum or 0}:{penalties}:{newest_penalty or 0}"
 
 
-def sheets_fingerprint(round: Round) -> tuple[int, str]:
-    """The number of counted sheets of the round, and its fingerprint."""
+def counted_marks(round: Round) -> dict[str, dict[str, dict[str, str]]]:
+    """Every mark of the round's counted, scored sheets for the tabulation engine, grouped as
+    entry id -> judge id -> criterion code -> value, all as text (exact, and far cheaper to
+    load than 108,000 Decimals and model instances)."""
+    scored = Mark.objects.filter(
+        sheet__round=round,
+        sheet__status__in=COUNTED,
+        sheet__participation=ScoreSheet.Participation.SCORED,
+    )
+    if connection.vendor != "postgresql":
+        return tabulation.sheets_from_marks(
+            scored.values_list(
+                Cast("sheet__entry_id", TextField()),
+                Cast("sheet__judge_id", TextField()),
+                "criterion__code",
+                Cast("value", TextField()),
+            )
+        )
+    # PostgreSQL groups the marks into one JSON document: a third of the time of fetching
+    # 108,000 rows, and the engine gets its sheets without a Python loop over every mark.
+    # Criterion codes come from a CASE over the rubric's few criteria rather than a join;
+    # values are their exact text.
+    codes = dict(
+        Criterion.objects.filter(rubric__round=round).values_list("id", "code").order_by("id")
+    )
+    if not codes:
+        return {}
+    code_of = " ".join("WHEN %s THEN %s" for _ in codes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT json_object_agg(entry_id, judges)::text FROM (
+                SELECT entry_id, json_object_agg(judge_id, marks) AS judges FROM (
+                    SELECT sheet.entry_id, sheet.judge_id,
+                           json_object_agg(
+                               CASE mark.criterion_id {code_of} END, mark.value::text
+                           ) AS marks
+                    FROM {Mark._meta.db_table} AS mark
+                    JOIN {ScoreSheet._meta.db_table} AS sheet ON sheet.id = mark.sheet_id
+                    WHERE sheet.round_id = %s AND sheet.status = ANY(%s)
+                      AND sheet.participation = %s
+                    GROUP BY sheet.id
+                ) AS per_sheet
+                GROUP BY entry_id
+            ) AS per_entry
+            """,
+            [
+                *(item for pair in codes.items() for item in pair),
+                round.pk,
+                list(COUNTED),
+                ScoreSheet.Participation.SCORED,
+            ],
+        )
+        (document,) = cursor.fetchone()
+    return orjson.loads(document) if document else {}
+
+
+class SheetsState(NamedTuple):
+    count: int
+    fingerprint: str
+    changed_at: datetime | None
+
+
+def sheets_state(round: Round) -> SheetsState:
+    """The number of counted sheets of the round, its fingerprint and the newest change."""
     sheets = ScoreSheet.objects.filter(round=round, status__in=COUNTED).aggregate(
-        count=Count("id"), versions=Sum("version")
+        count=Count("id"), versions=Sum("version"), changed_at=Max("updated_at")
     )
     penalties = Penalty.objects.filter(round=round).aggregate(count=Count("id"), newest=Max("id"))
-    return sheets["count"], fingerprint(
-        sheets["count"], sheets["versions"], penalties["count"], penalties["newest"]
+    return SheetsState(
+        sheets["count"],
+        fingerprint(sheets["count"], sheets["versions"], penalties["count"], penalties["newest"]),
+        sheets["changed_at"],
     )
 
 

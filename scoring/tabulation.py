@@ -78,14 +78,13 @@ root is rounded half-up exactly.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from itertools import chain
-from operator import attrgetter, itemgetter, mul
+from operator import attrgetter, eq, itemgetter, mul
 from typing import Any, NamedTuple
 
 METHODS = (
@@ -105,6 +104,10 @@ TRIMMED = frozenset({"trimmed_mean", "trimmed_sum"})
 SUMMED_SHEETS = frozenset({"sum", "trimmed_sum", "rank_sum", "skating"})
 ZSCORE_DIGITS = 30
 MAX_DECIMALS = 6
+
+
+# entry -> judge -> criterion -> raw value
+SheetMap = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
 
 class TabulationError(ValueError):
@@ -266,7 +269,8 @@ class _Rounder:
         self.denominator = denominator
         self.decimals = decimals
         self.factor = 10**decimals
-        self.made: dict[int, Decimal] = {}
+        self.made: dict[int, Decimal] = {}  # rounded whole -> its Decimal
+        self.seen: dict[int, Decimal] = {}  # value -> its rounded Decimal
 
     def __call__(self, value: int, divisor: int = 1) -> Decimal:
         """value / (denominator * divisor), rounded."""
@@ -285,15 +289,22 @@ class _Rounder:
 
     def many(self, values: Iterable[int]) -> list[Decimal]:
         """Each value / denominator, rounded; the same as calling the rounder on each."""
-        half, step, factor = self.denominator, 2 * self.denominator, 2 * self.factor
-        made, make = self.made, self._make
-        return [
-            made[whole] if whole in made else make(whole)
-            for whole in [
-                (v * factor + half) // step if v >= 0 else -((-v * factor + half) // step)
-                for v in values
-            ]
-        ]
+        seen = self.seen
+        return [seen[v] if v in seen else self._see(v) for v in values]
+
+    def _see(self, value: int) -> Decimal:
+        # Sheet scores repeat across a round: remember each value's rounding.
+        half, step = self.denominator, 2 * self.denominator
+        factor = 2 * self.factor
+        if value >= 0:
+            whole = (value * factor + half) // step
+        else:
+            whole = -((-value * factor + half) // step)
+        made = self.made.get(whole)
+        if made is None:
+            made = self._make(whole)
+        self.seen[value] = made
+        return made
 
     def _make(self, whole: int) -> Decimal:
         made = self.made[whole] = Decimal(whole).scaleb(-self.decimals)
@@ -359,14 +370,15 @@ def _lcm(values: Iterable[int]) -> int:
 def _mid_ranks_doubled(values: Sequence[Any]) -> tuple[list[int], int]:
     """Twice the mid-rank of each value (rank 1 = lowest) and the tie term sum(t^3 - t).
     W does not depend on the direction: reversing every ranking leaves it unchanged."""
-    ordered = sorted(values)
-    counts = Counter(ordered)
+    counts = Counter(values)
     doubled_of = {}
-    for value, size in counts.items():
-        first = bisect_left(ordered, value)
+    first = 0  # values below this one
+    for value in sorted(counts):
+        size = counts[value]
         doubled_of[value] = 2 * first + size + 1  # 2 * mean of ranks first+1 .. first+size
+        first += size
     ties = sum(size**3 - size for size in counts.values() if size > 1)
-    return [doubled_of[value] for value in values], ties
+    return list(map(doubled_of.__getitem__, values)), ties
 
 
 def kendall_w(rankings: Sequence[Sequence[Any]]) -> Fraction:
@@ -379,13 +391,13 @@ def kendall_w(rankings: Sequence[Sequence[Any]]) -> Fraction:
     n = len(rankings[0]) if m else 0
     if m < 2 or n < 2 or any(len(row) != n for row in rankings):
         raise TabulationError("Kendall's W needs at least two judges each ranking the same entries")
-    rank_sums = [0] * n  # doubled
     tie_terms = 0
+    doubled_rows = []
     for row in rankings:
         doubled, ties = _mid_ranks_doubled(row)
         tie_terms += ties
-        for index, rank in enumerate(doubled):
-            rank_sums[index] += rank
+        doubled_rows.append(doubled)
+    rank_sums = list(map(sum, zip(*doubled_rows, strict=True)))  # doubled
     centre = m * (n + 1)  # doubled mean rank sum
     s_times_4 = sum((r - centre) ** 2 for r in rank_sums)
     denominator = m * m * (n**3 - n) - m * tie_terms
@@ -395,6 +407,26 @@ def kendall_w(rankings: Sequence[Sequence[Any]]) -> Fraction:
 
 
 # --- the engine ------------------------------------------------------------------------------
+
+
+def sheets_from_marks(marks: Iterable[MarkInput]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Marks grouped into sheets, entry -> judge -> criterion -> raw value; a criterion marked
+    twice on one sheet is an error. Marks are unpacked as (entry, judge, criterion, value): a
+    MarkInput or any such tuple, e.g. rows straight from the database."""
+    sheets: dict[str, dict[str, dict[str, Any]]] = {}
+    for entry, judge, criterion, value in marks:
+        by_judge = sheets.get(entry)
+        if by_judge is None:
+            sheets[entry] = {judge: {criterion: value}}
+            continue
+        sheet = by_judge.get(judge)
+        if sheet is None:
+            by_judge[judge] = {criterion: value}
+        elif criterion in sheet:
+            raise TabulationError(f"judge {judge!r} marked entry {entry!r} on {criterion!r} twice")
+        else:
+            sheet[criterion] = value
+    return sheets
 
 
 @dataclass
@@ -433,9 +465,10 @@ def tabulate(
 
 
 def tabulate_round(
-    marks: Iterable[MarkInput],
+    marks: Iterable[MarkInput] | None,
     criteria: Sequence[CriterionSpec],
     *,
+    sheets: SheetMap | None = None,
     method: str = "mean",
     decimals: int = 2,
     ranking: str = "standard",
@@ -449,7 +482,9 @@ def tabulate_round(
     difficulty: Mapping[str, Mapping[str, Any]] | None = None,
     penalties: Mapping[str, Any] | None = None,
 ) -> TabulationResult:
-    """Standings, best first, and the round's analytics, from every counted mark of a round.
+    """Standings, best first, and the round's analytics, from every counted mark of a round:
+    `marks` as (entry, judge, criterion, value) tuples, or `sheets` already grouped as
+    entry -> judge -> criterion -> value (e.g. one JSON document from the database).
 
     `penalties` (entry → points) are deducted from the exact score before it is rounded and
     ranked; they apply to score-based methods only."""
@@ -519,23 +554,18 @@ def tabulate_round(
 
     # -- marks into sheets: entry -> judge -> {criterion: raw value} --
     counted_judges = None if judges is None else {str(j) for j in judges}
-    if counted_judges is not None:
-        marks = [mark for mark in marks if mark[1] in counted_judges]
-    sheets: dict[str, dict[str, dict[str, Any]]] = {}
-    # Marks are unpacked as (entry, judge, criterion, value): a MarkInput or any such tuple,
-    # e.g. rows straight from the database.
-    for entry, judge, criterion, value in marks:
-        by_judge = sheets.get(entry)
-        if by_judge is None:
-            sheets[entry] = {judge: {criterion: value}}
-            continue
-        sheet = by_judge.get(judge)
-        if sheet is None:
-            by_judge[judge] = {criterion: value}
-        elif criterion in sheet:
-            raise TabulationError(f"judge {judge!r} marked entry {entry!r} on {criterion!r} twice")
-        else:
-            sheet[criterion] = value
+    if (marks is None) == (sheets is None):
+        raise TabulationError("give either marks or sheets")
+    if sheets is None:
+        if counted_judges is not None:
+            marks = [mark for mark in marks if mark[1] in counted_judges]
+        sheets = sheets_from_marks(marks)
+    elif counted_judges is not None:
+        sheets = {
+            entry: kept
+            for entry, by_judge in sheets.items()
+            if (kept := {j: s for j, s in by_judge.items() if j in counted_judges})
+        }
     all_judges = set(chain.from_iterable(sheets.values()))
     if counted_judges is not None and counted_judges - all_judges:
         missing = min(counted_judges - all_judges)
@@ -581,6 +611,7 @@ def tabulate_round(
     scale = _lcm({w for _e, _n, _m, sums, _r in prepared for w in set(sums)}) * value_scale
     shown = _Rounder(scale, decimals)
     entries: dict[str, _Entry] = {}
+    criterion_mean: dict[tuple[int, int], Decimal] = {}
     for entry, names, numerators, weight_sums, rows in prepared:
         if len(set(weight_sums)) == 1:
             factor = scale // (weight_sums[0] * value_scale)
@@ -596,7 +627,14 @@ def tabulate_round(
                 column = [value for value in column if value is not None]
                 if not column:
                     continue
-            item.criterion_means[key] = shown.ratio(sum(column), len(column) * value_scale)
+            # Few distinct (total, count) pairs recur across thousands of entries.
+            mean_key = (sum(column), len(column))
+            mean = criterion_mean.get(mean_key)
+            if mean is None:
+                mean = criterion_mean[mean_key] = shown.ratio(
+                    mean_key[0], mean_key[1] * value_scale
+                )
+            item.criterion_means[key] = mean
 
     # -- per-entry scores --
     rules = _Rules(method, drop_highest, drop_lowest, trim_per, specs, weights, factors)
@@ -626,16 +664,24 @@ def tabulate_round(
             item.score = _round_ratio(item.score_num, item.score_den, decimals)
 
     # -- first placings: entries with the judge's best sheet score --
-    best: dict[str, int] = {}
-    for item in entries.values():
-        for judge, value in zip(item.judges, item.scores, strict=True):
-            current = best.get(judge)
-            if current is None or (value > current if higher_is_better else value < current):
-                best[judge] = value
-    for item in entries.values():
-        item.first_placings = sum(
-            1 for judge, value in zip(item.judges, item.scores, strict=True) if value == best[judge]
-        )
+    columns = _complete_columns(entries)
+    pick = max if higher_is_better else min
+    if columns is not None:  # every entry has the same judges, in the same order
+        best_row = [pick(column) for column in columns.values()]
+        for item in entries.values():
+            item.first_placings = sum(map(eq, item.scores, best_row))
+    else:
+        best: dict[str, int] = {}
+        for item in entries.values():
+            for judge, value in zip(item.judges, item.scores, strict=True):
+                current = best.get(judge)
+                best[judge] = value if current is None else pick(current, value)
+        for item in entries.values():
+            item.first_placings = sum(
+                1
+                for judge, value in zip(item.judges, item.scores, strict=True)
+                if value == best[judge]
+            )
 
     # -- order and ranks --
     if method == "skating":
@@ -648,6 +694,9 @@ def tabulate_round(
         )
 
     standings: list[EntryResult] = []
+    # The threshold over the round's denominator: compared with integer spreads below.
+    limit = None if threshold is None else threshold * scale
+    no_penalty = round_half_up(Fraction(0), decimals)
     for item, rank in zip(ordered, ranks, strict=True):
         scores = item.scores
         count, total = len(scores), sum(scores)
@@ -669,12 +718,12 @@ def tabulate_round(
             median=median,
             stdev=_round_sqrt_ratio(variance_num, (count * scale) ** 2, decimals),
             spread=shown(spread),
-            disagreement=threshold is not None and spread > threshold * scale,
+            disagreement=limit is not None and spread > limit,
             dropped=item.dropped,
             first_placings=item.first_placings,
             explanation=explanations.get(item.key, ""),
             rule=item.rule,
-            penalty=round_half_up(item.penalty, decimals),
+            penalty=round_half_up(item.penalty, decimals) if item.penalty else no_penalty,
         )
         item.result = result
         standings.append(result)
@@ -692,8 +741,8 @@ def tabulate_round(
         method=method,
         decimals=decimals,
         standings=standings,
-        agreement=_agreement(entries),
-        judge_bias=_judge_bias(entries, shown),
+        agreement=_agreement(entries, columns),
+        judge_bias=_judge_bias(entries, columns, shown),
         criterion_standings=criterion_standings,
     )
 
@@ -706,29 +755,30 @@ class _Rescale(Exception):
 
 
 class _ScaledValues(dict):
-    """A mark's text (str of the raw value) -> its integer numerator over `scale`, converted on
-    first sight. Keyed by text because hashing a fresh Decimal costs three times as much as
-    printing it, and a Decimal's text is exact."""
+    """A raw mark (its text, or a number) -> its integer numerator over `scale`, converted on
+    first sight. Marks from the database arrive as text: a dict lookup of a string is far
+    cheaper than hashing a fresh Decimal, and a Decimal's text is exact."""
 
     def __init__(self, scale: int) -> None:
         super().__init__()
         self.scale = scale
-        self.exact: dict[str, Fraction] = {}
+        self.exact: dict[Any, Fraction] = {}
 
-    def __missing__(self, text: str) -> int:
+    def __missing__(self, raw: Any) -> int:
+        text = raw if isinstance(raw, str) else str(raw)
         try:
             exact = Fraction(text)
         except (ValueError, ZeroDivisionError):
             raise TabulationError(f"mark value: {text!r} is not a number") from None
         if self.scale % exact.denominator:
             raise _Rescale(_lcm([self.scale, exact.denominator]))
-        self.exact[text] = exact
-        value = self[text] = exact.numerator * (self.scale // exact.denominator)
+        self.exact[raw] = exact
+        value = self[raw] = exact.numerator * (self.scale // exact.denominator)
         return value
 
     def value(self, raw: Any) -> Fraction:
         """The exact value of a raw mark seen before."""
-        return self.exact[str(raw)]
+        return self.exact[raw]
 
 
 _Prepared = tuple[str, list[str], list[int], list[int], list[list[Any]]]
@@ -747,10 +797,9 @@ def _sheet_rows(
     weight sum and the row of integer marks in criterion order (None where not marked):
     sheet score = numerator / (weight sum * int_of.scale)."""
     get_int = int_of.__getitem__
+    in_order = itemgetter(*keys) if len(keys) > 1 else lambda sheet: (sheet[keys[0]],)
     count = len(keys)
-    complete = all(
-        len(sheet) == count for by_judge in sheets.values() for sheet in by_judge.values()
-    )
+    complete = all(set(map(len, by_judge.values())) == {count} for by_judge in sheets.values())
     prepared: list[_Prepared] = []
     for entry, by_judge in sheets.items():
         names = sorted(by_judge)
@@ -758,11 +807,11 @@ def _sheet_rows(
         rows: list[list[Any]] | None = None
         if complete:
             try:
-                rows = [
-                    list(map(get_int, map(str, map(by_judge[j].__getitem__, keys)))) for j in names
-                ]
+                rows = [list(map(get_int, in_order(by_judge[j]))) for j in names]
             except KeyError:
                 rows = None  # an unknown criterion: reported below
+            except TypeError:  # an unhashable raw value
+                raise TabulationError("a mark value is not a number") from None
         if rows is not None:
             numerators = [sum(map(mul, vector, row)) for row in rows]
             weight_sums = [sum(vector)] * len(rows)
@@ -773,7 +822,7 @@ def _sheet_rows(
                 for criterion in sheet:
                     if criterion not in specs:
                         raise TabulationError(f"mark for unknown criterion {criterion!r}")
-                row = [get_int(str(sheet[key])) if key in sheet else None for key in keys]
+                row = [get_int(sheet[key]) if key in sheet else None for key in keys]
                 present = [(w, v) for w, v in zip(vector, row, strict=True) if v is not None]
                 rows.append(row)
                 numerators.append(sum(w * v for w, v in present))
@@ -989,8 +1038,11 @@ def _rank(
         else:
             split, notes = _break_ties(group, steps, specs, higher_is_better, shown)
             classes.extend(split)
+            class_of = {item.key: members for members in split for item in members}
             for item in group:
-                explanations[item.key] = _explain(item, group, split, notes[item.key], steps, specs)
+                explanations[item.key] = _explain(
+                    item, group, class_of[item.key], notes[item.key], steps, specs
+                )
         start = end + 1
     flat: list[_Entry] = []
     class_ids: list[int] = []
@@ -1066,17 +1118,17 @@ def _step_value(step: TieBreak, item: _Entry, shown: Callable[..., Decimal]) -> 
 def _explain(
     item: _Entry,
     group: list[_Entry],
-    split: list[list[_Entry]],
+    still: list[_Entry],
     notes: list[str],
     steps: Sequence[TieBreak],
     specs: Mapping[str, CriterionSpec],
 ) -> str:
+    """`still`: the entries the chain left level with this one (itself included)."""
     others = [other.key for other in group if other is not item]
     parts = [f"tied on {item.score} with {', '.join(others)}", *notes]
-    still = next(members for members in split if any(m is item for m in members))
     if len(still) > 1:
-        level = ", ".join(other.key for other in still if other is not item)
         if steps:
+            level = ", ".join(other.key for other in still if other is not item)
             labels = ", ".join(_step_label(step, specs) for step in steps)
             parts.append(f"still level with {level} after {labels}; rank shared")
         else:
@@ -1101,11 +1153,9 @@ def _criterion_standings(
         if not rows:
             continue
         rows.sort(key=itemgetter(0), reverse=higher_is_better)  # stable: ties stay by entry
-        ranks = assign_ranks([mean for mean, _entry in rows], style=ranking)
-        standings[key] = [
-            CriterionStanding(entry, rank, mean)
-            for (mean, entry), rank in zip(rows, ranks, strict=True)
-        ]
+        means, entry_keys = zip(*rows, strict=True)
+        ranks = assign_ranks(means, style=ranking)
+        standings[key] = list(map(CriterionStanding, entry_keys, ranks, means))
     return standings
 
 
@@ -1141,12 +1191,14 @@ def _complete_columns(entries: Mapping[str, _Entry]) -> dict[str, tuple[int, ...
     return dict(zip(judge_set, columns, strict=True))
 
 
-def _agreement(entries: Mapping[str, _Entry]) -> Agreement:
+def _agreement(
+    entries: Mapping[str, _Entry], columns: Mapping[str, tuple[int, ...]] | None
+) -> Agreement:
+    """Kendall's W; `columns` as from `_complete_columns`."""
     m = len({judge for item in entries.values() for judge in item.judges})
     n = len(entries)
     if m < 2 or n < 2:
         return Agreement(None, m, n, "needs at least two judges and two entries")
-    columns = _complete_columns(entries)
     if columns is None:
         return Agreement(None, m, n, "not every judge marked every entry")
     try:
@@ -1155,9 +1207,12 @@ def _agreement(entries: Mapping[str, _Entry]) -> Agreement:
         return Agreement(None, m, n, str(error))
 
 
-def _judge_bias(entries: Mapping[str, _Entry], shown: _Rounder) -> dict[str, Decimal]:
+def _judge_bias(
+    entries: Mapping[str, _Entry],
+    columns: Mapping[str, tuple[int, ...]] | None,
+    shown: _Rounder,
+) -> dict[str, Decimal]:
     """Mean over the judge's entries of (their sheet score - the entry's mean sheet score)."""
-    columns = _complete_columns(entries)
     if columns is not None:
         # Every entry has the same m judges: bias = (m * sum(column) - sum of all) / (m * n).
         m, n = len(columns), len(entries)

@@ -176,3 +176,53 @@ def test_worker_recomputes_on_commit_without_touching_the_published_version(
     assert first.is_published and not newest.is_published
     assert newest.changes["sheets_added"] == 6 - first.sheet_count
     assert Ranking.objects.filter(round=world.final).count() <= 1 + 4
+
+
+@pytest.mark.postgres
+def test_marks_reach_the_engine_the_same_from_postgresql_as_from_the_orm(scheduled):
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from scoring import selectors, tabulation
+    from scoring.models import Mark, ScoreSheet
+
+    world = scheduled.world
+    first, second, third = scheduled.entries[:3]
+    services.save_score_sheet(
+        judge=world.judges[1], round=world.final, entry=first, marks=MARKS, submit=True
+    )
+    services.save_score_sheet(
+        judge=world.judges[2],
+        round=world.final,
+        entry=first,
+        marks={"content": "9.5"},
+        submit=False,
+    )  # a draft: never counted
+    services.save_score_sheet(
+        judge=world.judges[2], round=world.final, entry=second, marks=MARKS, submit=True
+    )
+    services.declare_not_scoring(
+        judge=world.judges[1],
+        round=world.final,
+        entry=third,
+        participation=ScoreSheet.Participation.ABSTAINED,
+        reason="Ốm",
+    )
+
+    counted = Mark.objects.filter(
+        sheet__round=world.final,
+        sheet__status__in=selectors.COUNTED,
+        sheet__participation=ScoreSheet.Participation.SCORED,
+    ).values_list(
+        Cast("sheet__entry_id", TextField()),
+        Cast("sheet__judge_id", TextField()),
+        "criterion__code",
+        Cast("value", TextField()),
+    )
+    sheets = selectors.counted_marks(world.final)
+
+    assert sheets == tabulation.sheets_from_marks(counted)
+    assert sheets == {
+        str(first.pk): {str(world.judges[1].pk): {"content": "8.00", "delivery": "7.50"}},
+        str(second.pk): {str(world.judges[2].pk): {"content": "8.00", "delivery": "7.50"}},
+    }

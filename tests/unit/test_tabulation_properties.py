@@ -11,6 +11,7 @@ from scoring.tabulation import (
     MarkInput,
     _Rounder,
     round_half_up,
+    sheets_from_marks,
     tabulate,
     tabulate_round,
 )
@@ -148,3 +149,19 @@ def test_the_fast_rounding_agrees_with_exact_half_up_rounding(numerator, denomin
     assert rounder(numerator) == expected
     assert rounder.many([numerator]) == [expected]
     assert str(rounder(numerator)) == str(expected)
+
+
+@SETTINGS
+@given(data=st.data(), method=st.sampled_from(SCORE_METHODS))
+def test_sheets_grouped_beforehand_tabulate_like_the_marks_they_hold(data, method):
+    trimmed = method.startswith("trimmed")
+    marks, criteria = data.draw(
+        rounds(complete=True if trimmed else None, min_judges=3 if trimmed else 1)
+    )
+    sheets = sheets_from_marks((m.entry, m.judge, m.criterion, str(m.value)) for m in marks)
+
+    options = {"method": method, **options_for(method)}
+    from_marks = tabulate_round(marks, criteria, **options)
+    from_sheets = tabulate_round(None, criteria, sheets=sheets, **options)
+
+    assert from_sheets == from_marks
