@@ -39,6 +39,12 @@ urlpatterns = [
     path("judge/", scoring_views.judge_home, name="judge-home"),
     path("judge/sessions/<int:pk>/", scoring_views.judge_session, name="judge-session"),
     path(
+        "judge/sessions/<int:pk>/console.json",
+        scoring_views.judge_console,
+        name="judge-console",
+    ),
+    path("judge/sw.js", scoring_views.judge_service_worker, name="judge-service-worker"),
+    path(
         "judge/rounds/<int:round_id>/entries/<int:entry_id>/",
         scoring_views.score_entry,
         name="score-entry",

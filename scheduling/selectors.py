@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from scheduling.models import PanelSeat, Session, Slot
 
@@ -18,9 +18,12 @@ def sessions_for_judge(user: AbstractBaseUser) -> QuerySet[Session]:
     )
 
 
-def running_order_for_judge(user: AbstractBaseUser, session: Session) -> QuerySet[Slot]:
-    """The slots a judge may see and score: never entries of the judge's own unit."""
-    seat = seat_of(user, session)
+def running_order_for_judge(
+    user: AbstractBaseUser, session: Session, seat: PanelSeat | None = None
+) -> QuerySet[Slot]:
+    """The slots a judge may see and score: never entries of the judge's own unit. `seat`:
+    the judge's seat on the session's panel, when the caller has it already."""
+    seat = seat or seat_of(user, session)
     if seat is None:
         return Slot.objects.none()
     slots = (
@@ -35,15 +38,20 @@ def running_order_for_judge(user: AbstractBaseUser, session: Session) -> QuerySe
 
 
 def slot_for_judging(user: AbstractBaseUser, round_id: int, entry_id: int) -> Slot | None:
-    """The slot through which this judge may score this entry in this round, if any."""
+    """The slot through which this judge may score this entry in this round, if any: one query,
+    with the round, its contest, the entry and the session, and the judge's seat unit."""
+    if not user.is_authenticated:
+        return None
+    seat_unit = PanelSeat.objects.filter(panel_id=OuterRef("session__panel_id"), judge=user)
     slot = (
         Slot.objects.select_related("session", "entry", "round__contest")
         .filter(round_id=round_id, entry_id=entry_id, session__panel__seats__judge=user)
+        .annotate(seat_unit_id=Subquery(seat_unit.values("unit_id")[:1]))
         .first()
     )
     if slot is None:
         return None
-    seat = seat_of(user, slot.session)
-    if seat and seat.unit_id and seat.unit_id == slot.entry.unit_id:
+    if slot.seat_unit_id and slot.seat_unit_id == slot.entry.unit_id:
         return None
+    slot.judging_for = (user.pk, slot.round_id, slot.entry_id)  # what was checked, and for whom
     return slot

@@ -234,3 +234,79 @@ def session_progress(session) -> dict:
             }
         )
     return {"current_position": session.current_position, "entries": rows}
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as a judge reads it: 10, 0.25, 8.5 (no trailing zeros, no exponent)."""
+    return f"{value.normalize():f}"
+
+
+def judge_console(judge, session, seat=None) -> dict:
+    """Everything a judge's tablet shows for one session, as plain JSON data: the running order
+    the judge may score (never entries of their own unit), the entry on stage, the rubric, and
+    the judge's own sheets only (nobody else's marks, no aggregate)."""
+    from scheduling.selectors import running_order_for_judge
+
+    slots = list(running_order_for_judge(judge, session, seat))
+    criteria = list(
+        Criterion.objects.filter(rubric__round_id=session.round_id)
+        .select_related("part")
+        .order_by("part__order", "order", "id")
+    )
+    parts: list[dict] = []
+    for criterion in criteria:
+        part = criterion.part.name if criterion.part else ""
+        if not parts or parts[-1]["name"] != part:
+            parts.append({"name": part, "criteria": []})
+        parts[-1]["criteria"].append(
+            {
+                "code": criterion.code,
+                "name": criterion.name,
+                "description": criterion.description,
+                "max": _plain(criterion.max_score),
+                "step": _plain(criterion.step),
+                "weight": _plain(criterion.weight) if criterion.counts_toward_total else "0",
+                "required": criterion.required,
+                "counts": criterion.counts_toward_total,
+                "descriptors": criterion.descriptors,
+            }
+        )
+    code_of = {criterion.pk: criterion.code for criterion in criteria}
+    sheets = ScoreSheet.objects.filter(
+        judge=judge, round_id=session.round_id, entry_id__in=[slot.entry_id for slot in slots]
+    ).prefetch_related("marks")
+    return {
+        "session": {
+            "id": session.pk,
+            "name": session.name,
+            "room": session.room.name if session.room_id else "",
+            "round": session.round_id,
+            "round_name": session.round.name,
+            "round_open": session.round.status == Round.Status.OPEN,
+            "contest": session.round.contest.name,
+        },
+        "current_position": session.current_position,
+        "parts": parts,
+        "slots": [
+            {
+                "position": slot.position,
+                "entry": slot.entry_id,
+                "title": slot.entry.initiative.title,
+                "unit": slot.entry.unit.name,
+                "presenters": [person.full_name for person in slot.entry.presenters.all()],
+            }
+            for slot in slots
+        ],
+        "sheets": {
+            str(sheet.entry_id): {
+                "id": sheet.pk,
+                "status": sheet.status,
+                "participation": sheet.participation,
+                "version": sheet.version,
+                "marks": {
+                    code_of[mark.criterion_id]: _plain(mark.value) for mark in sheet.marks.all()
+                },
+            }
+            for sheet in sheets
+        },
+    }

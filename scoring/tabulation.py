@@ -1039,9 +1039,12 @@ def _rank(
             split, notes = _break_ties(group, steps, specs, higher_is_better, shown)
             classes.extend(split)
             class_of = {item.key: members for members in split for item in members}
-            for item in group:
+            keys = [item.key for item in group]
+            tied_on = f"tied on {group[0].score} with "
+            for index, item in enumerate(group):
+                others = ", ".join(keys[:index] + keys[index + 1 :])
                 explanations[item.key] = _explain(
-                    item, group, class_of[item.key], notes[item.key], steps, specs
+                    item, tied_on + others, class_of[item.key], notes[item.key], steps, specs
                 )
         start = end + 1
     flat: list[_Entry] = []
@@ -1117,15 +1120,15 @@ def _step_value(step: TieBreak, item: _Entry, shown: Callable[..., Decimal]) -> 
 
 def _explain(
     item: _Entry,
-    group: list[_Entry],
+    tied: str,
     still: list[_Entry],
     notes: list[str],
     steps: Sequence[TieBreak],
     specs: Mapping[str, CriterionSpec],
 ) -> str:
-    """`still`: the entries the chain left level with this one (itself included)."""
-    others = [other.key for other in group if other is not item]
-    parts = [f"tied on {item.score} with {', '.join(others)}", *notes]
+    """`tied`: "tied on <score> with <the others>"; `still`: the entries the chain left level
+    with this one (itself included)."""
+    parts = [tied, *notes]
     if len(still) > 1:
         if steps:
             level = ", ".join(other.key for other in still if other is not item)
@@ -1143,13 +1146,9 @@ def _criterion_standings(
     ranking: str,
 ) -> dict[str, list[CriterionStanding]]:
     standings: dict[str, list[CriterionStanding]] = {}
-    by_key = sorted(entries)
+    means_by_entry = [(entry, entries[entry].criterion_means) for entry in sorted(entries)]
     for key in specs:
-        rows = [
-            (entries[entry].criterion_means[key], entry)
-            for entry in by_key
-            if key in entries[entry].criterion_means
-        ]
+        rows = [(means[key], entry) for entry, means in means_by_entry if key in means]
         if not rows:
             continue
         rows.sort(key=itemgetter(0), reverse=higher_is_better)  # stable: ties stay by entry

@@ -1,8 +1,13 @@
+import hashlib
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +17,6 @@ from contest.models import Contest, Role
 from contest.selectors import roles_of
 from scheduling.models import Round, Session
 from scheduling.selectors import (
-    running_order_for_judge,
     seat_of,
     sessions_for_judge,
     slot_for_judging,
@@ -29,19 +33,104 @@ def judge_home(request):
     )
 
 
+def _judge_seated_session(request, pk) -> tuple[Session, object]:
+    """The session and the judge's seat on its panel; nobody else's business."""
+    session = get_object_or_404(Session.objects.select_related("round__contest", "room"), pk=pk)
+    seat = seat_of(request.user, session)
+    if seat is None:
+        raise PermissionDenied
+    return session, seat
+
+
 @login_required
 def judge_session(request, pk):
-    session = get_object_or_404(Session.objects.select_related("round__contest", "room"), pk=pk)
-    if seat_of(request.user, session) is None:
-        raise PermissionDenied
-    slots = list(running_order_for_judge(request.user, session))
-    sheets = {
-        sheet.entry_id: sheet
-        for sheet in ScoreSheet.objects.filter(judge=request.user, round=session.round)
+    """The judge's tablet: the running order and the scoring of the entry on stage. The page
+    works offline (a service worker keeps it, an IndexedDB outbox keeps the sheets); without
+    JavaScript the table below links to the plain score sheet form."""
+    session, seat = _judge_seated_session(request, pk)
+    console = selectors.judge_console(request.user, session, seat)
+    statuses = dict(ScoreSheet.Status.choices)
+    rows = [
+        {**slot, "status": (console["sheets"].get(str(slot["entry"])) or {}).get("status")}
+        for slot in console["slots"]
+    ]
+    for row in rows:
+        row["status_label"] = statuses.get(row["status"], "")
+    return render(
+        request,
+        "scoring/judge_session.html",
+        {
+            "session": session,
+            "rows": rows,
+            "console": console,
+            "judge_text": _judge_text(),
+            "judge_config": {
+                "user": request.user.pk,
+                "console_url": reverse("judge-console", args=[session.pk]),
+                "submit_url": reverse("api-score-sheets"),
+                "declare_url": reverse("api-declarations"),
+                "worker_url": reverse("judge-service-worker"),
+                "decimal_comma": get_language() == "vi",
+            },
+        },
+    )
+
+
+def _judge_text() -> dict[str, str]:
+    """The judge page's words, for its script."""
+    return {
+        "now": _("On stage"),
+        "not_scored": _("Not scored"),
+        "draft": _("Draft"),
+        "queued": _("Waiting to send"),
+        "submitted": _("Submitted"),
+        "locked": _("Locked"),
+        "refused": _("Refused"),
+        "abstained": _("Abstained"),
+        "conflict": _("Conflict of interest"),
+        "total": _("Total"),
+        "submit": _("Submit"),
+        "not_scoring": _("Not scoring this entry…"),
+        "missing": _("Still to mark: %(names)s"),
+        "range": _("0 to %(max)s, in steps of %(step)s"),
+        "not_counted": _("Not counted in the total"),
+        "optional": _("optional"),
+        "waiting_one": _("1 sheet waiting to send"),
+        "waiting_other": _("%(count)s sheets waiting to send"),
+        "all_sent": _("All sheets sent"),
+        "offline": _("No network: the sheets stay on this tablet and are sent when it returns."),
+        "refused_note": _("Not accepted: %(message)s"),
+        "round_closed": _("The round is not open for scoring."),
+        "choose_entry": _("Choose an entry in the running order."),
+        "read_only": _("Sent: this sheet can no longer be changed."),
+        "discard": _("Dismiss"),
+        "reason_needed": _("Give a reason."),
+        "clear": _("Clear"),
     }
-    for slot in slots:
-        slot.my_sheet = sheets.get(slot.entry_id)
-    return render(request, "scoring/judge_session.html", {"session": session, "slots": slots})
+
+
+@login_required
+def judge_console(request, pk):
+    """The judge page's live data, polled every few seconds: 304 while nothing changed."""
+    session, seat = _judge_seated_session(request, pk)
+    body = json.dumps(selectors.judge_console(request.user, session, seat), ensure_ascii=False)
+    etag = f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    # The service worker, not the HTTP cache, keeps the last copy for offline use.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def judge_service_worker(request):
+    """Served from /judge/ so that its scope covers the judge pages; rendered so that it names
+    the current (hashed) static files."""
+    response = render(request, "scoring/judge_sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

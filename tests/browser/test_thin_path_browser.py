@@ -1,62 +1,17 @@
 """The thin path in real Chromium, at the 1024x768 tablet viewport the judges use."""
 
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from contest.models import Person
-from tests.conftest import CHROMIUM
+from tests.browser_tools import LANDSCAPE, PORTRAIT, login, mark, outside_the_event_loop
 from tests.pdf import pdf_text
 from tests.world import PASSWORD, build_world
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test
-# itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TABLET = {"width": 1024, "height": 768}
 PRESENTER = "Phạm Thị Ánh Tuyết"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def outside_the_event_loop(work):
-    """Run ORM work in a plain thread whose connection is closed afterwards.
-
-    Inside Playwright's event loop Django keeps connections per context, and one opened there
-    would outlive the test and block dropping the test database."""
-
-    def run():
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def set_password(full_name: str) -> str:
@@ -64,18 +19,6 @@ def set_password(full_name: str) -> str:
     user.set_password(PASSWORD)
     user.save()
     return user.username
-
-
-def login(browser, live_server, username, password=PASSWORD):
-    context = browser.new_context(viewport=TABLET, locale="vi-VN")
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir):
@@ -125,27 +68,30 @@ def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir
     judge = login(browser, live_server, "judge2")
     judge.goto(f"{live_server.url}/judge/")
     judge.click("text=Chung khảo")
-    judge.click("[data-testid^=score-]")
-    judge.fill("#id_content", "9")
-    judge.fill("#id_delivery", "8.75")
-    assert judge.locator("#live-total").inner_text() == "8,90"
+    judge.click("[data-testid^=slot-]")
+    mark(judge, "content", "9")
+    mark(judge, "delivery", "8.75")
+    assert judge.locator("[data-testid=live-total]").inner_text() == "8,90"
     # Everything the judge needs fits the tablet screen without sideways scrolling.
-    assert judge.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    assert judge.evaluate("document.documentElement.scrollWidth") <= LANDSCAPE["width"]
     judge.screenshot(path=str(artifacts_dir / "judge-scoring-1024x768.png"))
     # The same sheet on a tablet held upright.
-    judge.set_viewport_size({"width": 768, "height": 1024})
-    assert judge.evaluate("document.documentElement.scrollWidth") <= 768
+    judge.set_viewport_size(PORTRAIT)
+    assert judge.evaluate("document.documentElement.scrollWidth") <= PORTRAIT["width"]
     assert judge.locator("[data-testid=submit-sheet]").is_visible()
     judge.screenshot(path=str(artifacts_dir / "judge-scoring-768x1024.png"))
     judge.click("[data-testid=submit-sheet]")
-    judge.wait_for_url(re.compile(r".*/judge/sessions/\d+/$"))
-    assert judge.locator(".badge.submitted").count() == 1
+    judge.click("[data-testid=confirm-submit]")
+    judge.wait_for_selector("[data-testid=outbox-status][data-state=sent]")
+    judge.wait_for_selector("[data-testid^=slot-][data-state=submitted]")
+    assert judge.locator("[data-testid=read-only]").is_visible()
 
     organiser.goto(f"{live_server.url}/rounds/{world.final.pk}/rankings/")
     organiser.click("[data-testid=publish-1]")
     organiser.wait_for_load_state()
 
-    public = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
+    phone = {"width": 390, "height": 844}
+    public = browser.new_context(viewport=phone, locale="vi-VN").new_page()
     public.goto(f"{live_server.url}/results/{slug}/")
     assert "Dân vận khéo trong chuyển đổi số" in public.content()
     assert "8,90" in public.content()

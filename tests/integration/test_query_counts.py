@@ -35,5 +35,34 @@ def test_judge_running_order_uses_a_fixed_number_of_queries(
     session = published.session.pk
     with django_assert_max_num_queries(7):
         assert len(judge.get(f"/api/sessions/{session}/running-order/").json()) == 3
-    with django_assert_max_num_queries(9):
+    # The page carries the rubric and the judge's own marks for its offline script.
+    with django_assert_max_num_queries(10):
         assert judge.get(f"/judge/sessions/{session}/").status_code == 200
+    with django_assert_max_num_queries(9):
+        assert judge.get(f"/judge/sessions/{session}/console.json").status_code == 200
+
+
+def test_submitting_a_score_sheet_uses_a_fixed_number_of_queries(
+    scheduled, django_assert_max_num_queries
+):
+    """The judges' hot path: session, user, the key's claim, one query for round, entry and
+    seat, the rubric, then the sheet, its marks and its audit event in one transaction."""
+    judge = client_for(scheduled.world.judges[1])
+    body = {
+        "round": scheduled.world.final.pk,
+        "entry": scheduled.entries[1].pk,
+        "marks": {"content": "8", "delivery": "7.5"},
+    }
+    with django_assert_max_num_queries(15):
+        first = judge.post(
+            "/api/score-sheets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+    assert first.status_code == 201 and first.json()["marks"] == {
+        "content": "8.00",
+        "delivery": "7.50",
+    }
+    with django_assert_max_num_queries(6):  # the same key again: the stored answer
+        again = judge.post(
+            "/api/score-sheets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+    assert again.json() == first.json()
