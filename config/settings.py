@@ -112,6 +112,9 @@ if REDIS_URL:
             "KEY_PREFIX": "hoithi",
         }
     }
+    # Sessions are read from Redis on every request and written through to the database, so
+    # a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -192,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ScoreSheetStatusEnum": "scoring.models.ScoreSheet.Status",
+        "ParticipationEnum": "scoring.models.ScoreSheet.Participation",
+    },
 }
 
 if not DEBUG:

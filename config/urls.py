@@ -44,6 +44,7 @@ urlpatterns = [
         name="judge-console",
     ),
     path("judge/sw.js", scoring_views.judge_service_worker, name="judge-service-worker"),
+    path("judge/sessions/<int:pk>/head/", scoring_views.head_console, name="head-console"),
     path(
         "judge/rounds/<int:round_id>/entries/<int:entry_id>/",
         scoring_views.score_entry,

@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
+from config.errors import NotAllowed
+from contest.selectors import roles_of
 from scheduling.models import PanelSeat, Session, Slot
 
 
@@ -38,15 +41,15 @@ def running_order_for_judge(
 
 
 def slot_for_judging(user: AbstractBaseUser, round_id: int, entry_id: int) -> Slot | None:
-    """The slot through which this judge may score this entry in this round, if any: one query,
-    with the round, its contest, the entry and the session, and the judge's seat unit."""
+    """The slot through which this judge may score this entry in this round, if any. One query
+    (the judges' hot path): the slot with its session, round and entry, and the unit of the
+    judge's seat on the session's panel, read from the very seat row the filter matched."""
     if not user.is_authenticated:
         return None
-    seat_unit = PanelSeat.objects.filter(panel_id=OuterRef("session__panel_id"), judge=user)
     slot = (
-        Slot.objects.select_related("session", "entry", "round__contest")
+        Slot.objects.select_related("session", "entry", "round")
         .filter(round_id=round_id, entry_id=entry_id, session__panel__seats__judge=user)
-        .annotate(seat_unit_id=Subquery(seat_unit.values("unit_id")[:1]))
+        .annotate(seat_unit_id=F("session__panel__seats__unit_id"))
         .first()
     )
     if slot is None:
@@ -55,3 +58,40 @@ def slot_for_judging(user: AbstractBaseUser, round_id: int, entry_id: int) -> Sl
         return None
     slot.judging_for = (user.pk, slot.round_id, slot.entry_id)  # what was checked, and for whom
     return slot
+
+
+def heads_panel(user: AbstractBaseUser, session: Session) -> bool:
+    """Whether the user sits as head judge on the session's panel."""
+    return (
+        user.is_authenticated
+        and session.panel_id is not None
+        and PanelSeat.objects.filter(
+            panel_id=session.panel_id, judge=user, role=PanelSeat.Role.HEAD_JUDGE
+        ).exists()
+    )
+
+
+def require_session_staff(user: AbstractBaseUser, session: Session, *roles: str) -> None:
+    """Allow the contest `roles` (organisers, secretaries) on every session, and a head judge
+    only on a session whose panel they head: heading one panel gives no say over another."""
+    if roles_of(user, session.round.contest) & set(roles) or heads_panel(user, session):
+        return
+    raise NotAllowed(_("You do not have permission to do this in this session."))
+
+
+def session_of(round_id: int, entry_id: int) -> Session | None:
+    """The session of a round in which the entry presents."""
+    slot = (
+        Slot.objects.filter(round_id=round_id, entry_id=entry_id)
+        .select_related("session__round__contest")
+        .first()
+    )
+    return slot.session if slot else None
+
+
+def sessions_headed_by(user: AbstractBaseUser, round_id: int) -> QuerySet[Session]:
+    return Session.objects.filter(
+        round_id=round_id,
+        panel__seats__judge=user,
+        panel__seats__role=PanelSeat.Role.HEAD_JUDGE,
+    )

@@ -11,6 +11,7 @@ from contest.models import Contest, Entry, Membership, Role
 from contest.selectors import require_role
 from scheduling import draw
 from scheduling.models import Draw, Panel, PanelSeat, Room, Round, RoundTransition, Session, Slot
+from scheduling.selectors import require_session_staff
 from scheduling.signals import round_closed
 
 
@@ -200,7 +201,7 @@ def set_round_status(*, round: Round, status: str, actor, reason: str = "") -> R
 
 def advance_session(*, session: Session, position: int, actor) -> Session:
     """Mark which slot is now on stage (secretary or head judge)."""
-    require_role(actor, session.round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE)
+    require_session_staff(actor, session, Role.ORGANISER, Role.SECRETARY)
     if not session.slots.filter(position=position).exists():
         raise DomainError(_("There is no slot at this position."), field="position")
     session.current_position = position

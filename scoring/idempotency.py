@@ -32,11 +32,16 @@ def _body_hash(request) -> str:
 
 def _claim(request, key: str, body_sha256: str) -> IdempotentRequest | Response:
     """The claim on this key, or the response to give instead of doing the work."""
+    claim = IdempotentRequest(
+        user=request.user, key=key, endpoint=request.path, body_sha256=body_sha256
+    )
     try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(
-                user=request.user, key=key, endpoint=request.path, body_sha256=body_sha256
-            )
+        if transaction.get_autocommit():
+            claim.save(force_insert=True)  # one INSERT, committed at once: no BEGIN, COMMIT
+        else:
+            with transaction.atomic():  # inside a caller's transaction: a savepoint
+                claim.save(force_insert=True)
+        return claim
     except IntegrityError:
         pass
     with transaction.atomic():

@@ -470,3 +470,27 @@ class PresentationTimer(models.Model):
 
     def __str__(self) -> str:
         return f"timer entry {self.entry_id} part {self.part_id}"
+
+
+class Nudge(models.Model):
+    """The head judge (or a secretary) reminds a judge that a sheet is still missing; the
+    judge's tablet shows it until the sheet is in."""
+
+    session = models.ForeignKey(
+        "scheduling.Session", on_delete=models.CASCADE, related_name="nudges"
+    )
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="nudges")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges_received"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="nudges_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["judge", "session", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"nudge {self.judge_id} on entry {self.entry_id}"

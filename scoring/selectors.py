@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -7,11 +7,27 @@ import orjson
 from django.db import connection
 from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.errors import NotAllowed
 from contest.models import Contest
 from scheduling.models import Round, Slot
 from scoring import tabulation
-from scoring.models import Award, Criterion, Mark, Penalty, Ranking, ScoreSheet, Standing
+from scoring.models import (
+    Award,
+    Criterion,
+    Mark,
+    Nudge,
+    PaperSheet,
+    Penalty,
+    PresentationTimer,
+    Ranking,
+    RubricPart,
+    ScoreSheet,
+    Standing,
+)
+from scoring.penalties import overtime_minutes, overtime_penalty
 
 
 def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
@@ -198,10 +214,30 @@ def rounds_needing_ranking() -> list[int]:
     return sorted(round_id for round_id, seen in current.items() if newest.get(round_id) != seen)
 
 
+def timer_state(timer: PresentationTimer, now) -> dict:
+    elapsed = timer.elapsed
+    if timer.running_since:
+        elapsed += Decimal(str((now - timer.running_since).total_seconds()))
+    over = overtime_minutes(elapsed, timer.part.minutes)
+    rules = timer.part.penalty_rules.values_list("minutes_over", "points")
+    return {
+        "entry": timer.entry_id,
+        "part": timer.part_id,
+        "running": timer.running_since is not None,
+        "stopped": timer.stopped_at is not None,
+        "elapsed_seconds": str(elapsed.quantize(Decimal("0.1"))),
+        "minutes_over": str(over.quantize(Decimal("0.01"))),
+        "proposed_penalty": str(overtime_penalty(rules, over)),
+    }
+
+
 def session_progress(session) -> dict:
-    """Which judge has submitted which entry of a session: statuses only, never marks."""
+    """Which judge has submitted which entry of a session: statuses only, never marks; with
+    the panel, the sheet ids the head judge may unlock, and the presentation timers."""
+    from contest.templatetags.people import display_name
+
     seats = (
-        list(session.panel.seats.select_related("judge").order_by("order"))
+        list(session.panel.seats.select_related("judge__person").order_by("order"))
         if session.panel_id
         else []
     )
@@ -214,31 +250,61 @@ def session_progress(session) -> dict:
     }
     rows = []
     for slot in slots:
-        cells = {}
+        cells, sheet_ids = {}, {}
         for seat in seats:
+            name = seat.judge.get_username()
             sheet = status.get((slot.entry_id, seat.judge_id))
             if seat.unit_id and seat.unit_id == slot.entry.unit_id:
-                cells[seat.judge.get_username()] = "own_unit"
+                cells[name] = "own_unit"
             elif sheet is None:
-                cells[seat.judge.get_username()] = "missing"
+                cells[name] = "missing"
             elif sheet.participation != ScoreSheet.Participation.SCORED:
-                cells[seat.judge.get_username()] = sheet.participation
+                cells[name] = sheet.participation
             else:
-                cells[seat.judge.get_username()] = sheet.status
+                cells[name] = sheet.status
+            if sheet is not None and cells[name] in (ScoreSheet.Status.SUBMITTED, "locked"):
+                sheet_ids[name] = sheet.pk
         rows.append(
             {
                 "position": slot.position,
                 "entry": slot.entry_id,
                 "title": slot.entry.initiative.title,
                 "judges": cells,
+                "sheets": sheet_ids,
             }
         )
-    return {"current_position": session.current_position, "entries": rows}
+    now = timezone.now()
+    timers = PresentationTimer.objects.filter(
+        round_id=session.round_id, entry_id__in=[slot.entry_id for slot in slots]
+    ).select_related("part")
+    return {
+        "current_position": session.current_position,
+        "panel": [
+            {
+                "id": seat.judge_id,
+                "username": seat.judge.get_username(),
+                "name": display_name(seat.judge),
+                "head": seat.role == seat.Role.HEAD_JUDGE,
+            }
+            for seat in seats
+        ],
+        "parts": list(
+            RubricPart.objects.filter(rubric__round_id=session.round_id)
+            .order_by("order", "id")
+            .values("id", "name", "minutes")
+        ),
+        "timers": [timer_state(timer, now) for timer in timers],
+        "entries": rows,
+    }
 
 
 def _plain(value: Decimal) -> str:
     """A decimal as a judge reads it: 10, 0.25, 8.5 (no trailing zeros, no exponent)."""
     return f"{value.normalize():f}"
+
+
+# A reminder from the head judge stays on the judge's tablet this long, or until the sheet is in.
+NUDGES_SHOWN_FOR = timedelta(minutes=30)
 
 
 def judge_console(judge, session, seat=None) -> dict:
@@ -275,7 +341,16 @@ def judge_console(judge, session, seat=None) -> dict:
     sheets = ScoreSheet.objects.filter(
         judge=judge, round_id=session.round_id, entry_id__in=[slot.entry_id for slot in slots]
     ).prefetch_related("marks")
+    sheets = list(sheets)
+    done = {sheet.entry_id for sheet in sheets if sheet.status != ScoreSheet.Status.DRAFT}
+    nudges = {}
+    for nudge in Nudge.objects.filter(
+        judge=judge, session=session, created_at__gte=timezone.now() - NUDGES_SHOWN_FOR
+    ).order_by("created_at"):
+        if nudge.entry_id not in done:
+            nudges[nudge.entry_id] = nudge.created_at.isoformat()
     return {
+        "nudges": [{"entry": entry, "at": at} for entry, at in nudges.items()],
         "session": {
             "id": session.pk,
             "name": session.name,
@@ -310,3 +385,19 @@ def judge_console(judge, session, seat=None) -> dict:
             for sheet in sheets
         },
     }
+
+
+def paper_sheets_for(user, round: Round) -> QuerySet[PaperSheet]:
+    """Organisers and secretaries see every paper sheet of the round; a head judge only those
+    for the entries of the sessions whose panel they head."""
+    from contest.models import Role
+    from contest.selectors import roles_of
+    from scheduling.selectors import sessions_headed_by
+
+    sheets = round.paper_sheets.select_related("judge", "entered_by", "confirmed_by")
+    if roles_of(user, round.contest) & {Role.ORGANISER, Role.SECRETARY}:
+        return sheets
+    headed = sessions_headed_by(user, round.pk)
+    if not user.is_authenticated or not headed.exists():
+        raise NotAllowed(_("You do not have permission to do this in this contest."))
+    return sheets.filter(entry__slots__session__in=headed).distinct()

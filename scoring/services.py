@@ -1,6 +1,8 @@
 """Writes of the scoring app: score sheets, ranking snapshots, publication and awards."""
 
 import re
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import orjson
@@ -14,12 +16,13 @@ from config.memory import cyclic_gc_paused
 from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import PanelSeat, Round, Slot
-from scheduling.selectors import slot_for_judging
+from scheduling.selectors import require_session_staff, session_of, slot_for_judging
 from scoring import awards, selectors, snapshots, tabulation
 from scoring.models import (
     Award,
     Criterion,
     Mark,
+    Nudge,
     PaperSheet,
     Penalty,
     PresentationTimer,
@@ -31,7 +34,7 @@ from scoring.models import (
     ScoreSheetEvent,
     Standing,
 )
-from scoring.penalties import overtime_minutes, overtime_penalty
+from scoring.penalties import overtime_penalty
 
 # Plain decimal numbers, with a point or the Vietnamese decimal comma; nothing Decimal() would
 # also take, such as "1_0", "1e1", "NaN" or digits of other scripts.
@@ -92,10 +95,15 @@ def _sheet_state(sheet: ScoreSheet) -> dict:
     }
 
 
-def _judging_slot(judge, round: Round, entry: Entry):
+def _judging_slot(judge, round: Round, entry: Entry, slot: Slot | None = None) -> Slot:
+    """The judge's slot for the entry in this open round (panel membership, never an entry of
+    the judge's own unit). `slot`: what slot_for_judging returned for this judge, round and
+    entry, when the caller has it already (it records whom it checked in `judging_for`);
+    anything else is looked up again."""
     if round.status != Round.Status.OPEN:
         raise DomainError(_("This round is not open for scoring."))
-    slot = slot_for_judging(judge, round.pk, entry.pk)
+    if slot is None or getattr(slot, "judging_for", None) != (judge.pk, round.pk, entry.pk):
+        slot = slot_for_judging(judge, round.pk, entry.pk)
     if slot is None:
         raise NotAllowed(_("You are not on the panel judging this entry."))
     return slot
@@ -144,10 +152,13 @@ def _unlock_reason(sheet: ScoreSheet) -> str:
     return event.values_list("reason", flat=True).first() or ""
 
 
-def _record_submission(sheet: ScoreSheet, actor, action: str, reason: str = "") -> None:
+def _record_submission(
+    sheet: ScoreSheet, actor, action: str, reason: str = "", *, new: bool = False, after=None
+) -> None:
     """One audit event per effective submission; a resubmission after an unlock is a change,
-    with the state before it and the head judge's reason."""
-    before = _last_submitted_state(sheet)
+    with the state before it and the head judge's reason. `new`: the sheet was created by this
+    very write, so it has no history to read; `after`: its state, when the caller has it."""
+    before = None if new else _last_submitted_state(sheet)
     if before is not None and action == ScoreSheetEvent.Action.SUBMITTED:
         action, reason = ScoreSheetEvent.Action.CHANGED, reason or _unlock_reason(sheet)
     ScoreSheetEvent.objects.create(
@@ -155,7 +166,7 @@ def _record_submission(sheet: ScoreSheet, actor, action: str, reason: str = "") 
         actor=actor,
         action=action,
         before=before,
-        after=_sheet_state(sheet),
+        after=after if after is not None else _sheet_state(sheet),
         reason=reason,
     )
     round_id = sheet.round_id
@@ -172,10 +183,14 @@ def save_score_sheet(
     marks: dict,
     submit: bool,
     expected_version: int | None = None,
+    slot: Slot | None = None,
 ) -> ScoreSheet:
     """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
-    for the judge; only a head judge can reopen them."""
-    _judging_slot(judge, round, entry)
+    for the judge; only a head judge can reopen them. `slot`: what slot_for_judging returned
+    for this judge, round and entry, when the caller looked it up already.
+
+    The sheet comes back with its marks in hand (`sheet.marks.all()` needs no query)."""
+    _judging_slot(judge, round, entry, slot)
     values = validate_marks(_criteria_of(round), marks, complete=submit)
     return _write_sheet(
         judge, round, entry, values, submit=submit, actor=judge, expected_version=expected_version
@@ -201,25 +216,97 @@ def _write_sheet(
     expected_version: int | None = None,
 ) -> ScoreSheet:
     """Store validated marks on the judge's sheet (and submit it), in one transaction."""
+    now = timezone.now()
     try:
         with transaction.atomic():
-            sheet = _lock_open_sheet(judge, round, entry, expected_version)
-            Mark.objects.filter(sheet=sheet).delete()
-            Mark.objects.bulk_create(
+            sheet = None
+            if expected_version in (None, 1):  # a sheet not yet created is at version 1
+                sheet = _create_written_sheet(judge, round, entry, submit=submit, now=now)
+            new = sheet is not None
+            if not new:
+                sheet = _lock_open_sheet(judge, round, entry, expected_version)
+                Mark.objects.filter(sheet=sheet).delete()
+                sheet.version += 1
+                sheet.participation = ScoreSheet.Participation.SCORED
+                if submit:
+                    sheet.status = ScoreSheet.Status.SUBMITTED
+                    sheet.submitted_at = now
+                sheet.save()
+            marks = Mark.objects.bulk_create(
                 Mark(sheet=sheet, criterion=criterion, value=value)
                 for criterion, value in values.items()
             )
-            sheet.version += 1
-            sheet.participation = ScoreSheet.Participation.SCORED
+            # Marks as the database gives them back (numeric(6,2)), for the caller and audit.
+            for mark in marks:
+                mark.value = mark.value.quantize(MARK_QUANTUM)
+            prefetch_cache = getattr(sheet, "_prefetched_objects_cache", None)
+            if prefetch_cache is None:
+                prefetch_cache = sheet._prefetched_objects_cache = {}
+            prefetch_cache["marks"] = marks
             if submit:
-                sheet.status = ScoreSheet.Status.SUBMITTED
-                sheet.submitted_at = timezone.now()
-            sheet.save()
-            if submit:
-                _record_submission(sheet, actor, ScoreSheetEvent.Action.SUBMITTED, reason)
+                after = {
+                    "status": sheet.status,
+                    "participation": sheet.participation,
+                    "marks": {mark.criterion.code: str(mark.value) for mark in marks},
+                }
+                _record_submission(
+                    sheet, actor, ScoreSheetEvent.Action.SUBMITTED, reason, new=new, after=after
+                )
     except IntegrityError as error:
         raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
     return sheet
+
+
+MARK_QUANTUM = Decimal("0.01")  # Mark.value's decimal places
+
+
+def _create_written_sheet(
+    judge, round: Round, entry: Entry, *, submit: bool, now
+) -> ScoreSheet | None:
+    """The judge's first write of this sheet, in one statement: the sheet row is inserted
+    already written (version 2, the version a created-then-written sheet reaches), row-locked
+    by its insertion, and only while the round is still open. None when the sheet exists
+    already or the round is no longer open: the caller then takes the general path."""
+    status = ScoreSheet.Status.SUBMITTED if submit else ScoreSheet.Status.DRAFT
+    participation = ScoreSheet.Participation.SCORED
+    submitted_at = now if submit else None
+    sheet_table = connection.ops.quote_name(ScoreSheet._meta.db_table)
+    round_table = connection.ops.quote_name(Round._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {sheet_table} (round_id, entry_id, judge_id, status, participation, "
+            "version, created_at, updated_at, submitted_at) "
+            "SELECT %s, %s, %s, %s, %s, 2, %s, %s, %s "
+            f"WHERE EXISTS (SELECT 1 FROM {round_table} WHERE id = %s AND status = %s) "
+            "ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING RETURNING id",
+            [
+                round.pk,
+                entry.pk,
+                judge.pk,
+                status,
+                participation,
+                now,
+                now,
+                submitted_at,
+                round.pk,
+                Round.Status.OPEN,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return ScoreSheet(
+        pk=row[0],
+        round=round,
+        entry=entry,
+        judge=judge,
+        status=status,
+        participation=participation,
+        version=2,
+        created_at=now,
+        updated_at=now,
+        submitted_at=submitted_at,
+    )
 
 
 def enter_paper_sheet(*, secretary, round: Round, entry: Entry, judge, marks: dict) -> PaperSheet:
@@ -347,8 +434,24 @@ def queue_ranking(round_id: int) -> None:
     if compute_ranking_task.app.conf.task_always_eager:
         compute_ranking_task.delay(round_id)
         return
-    if cache.add(f"ranking-queued:{round_id}", 1, timeout=RANKING_DEBOUNCE_SECONDS):
+    # Read before asking the cache: the recompute cannot start before the key expires, and the
+    # key cannot expire before asked + its remaining time.
+    asked = time.monotonic()
+    if _ranking_queued_until.get(round_id, 0.0) > asked:
+        return  # a recompute queued in this window will read this sheet: no cache round trip
+    key = f"ranking-queued:{round_id}"
+    if cache.add(key, 1, timeout=RANKING_DEBOUNCE_SECONDS):
         compute_ranking_task.apply_async((round_id,), countdown=RANKING_DEBOUNCE_SECONDS)
+        _ranking_queued_until[round_id] = asked + RANKING_DEBOUNCE_SECONDS
+    elif hasattr(cache, "pttl"):  # django-redis: how long the other process's window lasts
+        remaining_ms = cache.pttl(key)
+        if remaining_ms and remaining_ms > 0:
+            _ranking_queued_until[round_id] = asked + remaining_ms / 1000
+
+
+# Per process: round id -> monotonic time until which a queued recompute is known not to have
+# started yet, so further sheets of the round need not ask the cache.
+_ranking_queued_until: dict[int, float] = {}
 
 
 def _tie_break_steps(rubric: Rubric) -> list[dict]:
@@ -656,12 +759,22 @@ def lock_sheets_of_closed_round(*, round: Round, actor, **kwargs) -> int:
     )
 
 
+def _require_staff_of_entry(actor, round: Round, entry: Entry, *roles: str) -> None:
+    """The contest `roles` act on any entry; a head judge only on the entries of a session
+    whose panel they head."""
+    session = session_of(round.pk, entry.pk)
+    if session is None:
+        require_role(actor, round.contest, *roles)
+    else:
+        require_session_staff(actor, session, *roles)
+
+
 def apply_penalty(
     *, round: Round, entry: Entry, actor, reason: str, points=None, part=None, minutes_over=None
 ) -> Penalty:
     """Deduct points from an entry's total in a round: given outright, or proposed from the
     part's overtime rules when `minutes_over` is given. Organisers and head judges only."""
-    require_role(actor, round.contest, Role.ORGANISER, Role.HEAD_JUDGE)
+    _require_staff_of_entry(actor, round, entry, Role.ORGANISER)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason for the penalty."), field="reason")
@@ -716,7 +829,7 @@ def run_timer(*, round: Round, entry: Entry, part: RubricPart, action: str, acto
     """Start, pause or stop the stopwatch of a part of a presentation. The state it returns
     carries the overtime and the penalty the part's rules propose, for the head judge to
     apply (apply_penalty) or not."""
-    require_role(actor, round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE)
+    _require_staff_of_entry(actor, round, entry, Role.ORGANISER, Role.SECRETARY)
     if action not in TIMER_ACTIONS:
         raise DomainError(_("Start, pause or stop."), field="action")
     if part.rubric.round_id != round.pk:
@@ -739,21 +852,30 @@ def run_timer(*, round: Round, entry: Entry, part: RubricPart, action: str, acto
             if action == "stop":
                 timer.stopped_at = now
         timer.save()
-    return timer_state(timer, now)
+    return selectors.timer_state(timer, now)
 
 
-def timer_state(timer: PresentationTimer, now) -> dict:
-    elapsed = timer.elapsed
-    if timer.running_since:
-        elapsed += Decimal(str((now - timer.running_since).total_seconds()))
-    over = overtime_minutes(elapsed, timer.part.minutes)
-    rules = timer.part.penalty_rules.values_list("minutes_over", "points")
-    return {
-        "entry": timer.entry_id,
-        "part": timer.part_id,
-        "running": timer.running_since is not None,
-        "stopped": timer.stopped_at is not None,
-        "elapsed_seconds": str(elapsed.quantize(Decimal("0.1"))),
-        "minutes_over": str(over.quantize(Decimal("0.01"))),
-        "proposed_penalty": str(overtime_penalty(rules, over)),
-    }
+NUDGE_REPEAT = timedelta(seconds=60)
+
+
+def nudge_judge(*, session, judge, entry: Entry, actor) -> Nudge:
+    """Remind a judge of the panel that their sheet for an entry of the session is missing.
+    A second reminder within a minute is the first one."""
+    require_session_staff(actor, session, Role.ORGANISER, Role.SECRETARY)
+    if not PanelSeat.objects.filter(panel_id=session.panel_id, judge=judge).exists():
+        raise DomainError(_("This judge does not sit on the session's panel."), field="judge")
+    slot = Slot.objects.filter(session=session, entry=entry).select_related("entry").first()
+    if slot is None:
+        raise DomainError(_("This entry is not in the session."), field="entry")
+    if slot_for_judging(judge, session.round_id, entry.pk) is None:
+        raise DomainError(_("This judge does not score this entry."), field="entry")
+    sheet = ScoreSheet.objects.filter(round_id=session.round_id, entry=entry, judge=judge).first()
+    if sheet and sheet.status != ScoreSheet.Status.DRAFT:
+        raise DomainError(_("This judge's sheet is already in."), field="entry")
+    recent = Nudge.objects.filter(
+        session=session,
+        entry=entry,
+        judge=judge,
+        created_at__gte=timezone.now() - NUDGE_REPEAT,
+    ).first()
+    return recent or Nudge.objects.create(session=session, entry=entry, judge=judge, sent_by=actor)

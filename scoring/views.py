@@ -11,12 +11,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
 from contest.models import Contest, Role
 from contest.selectors import roles_of
 from scheduling.models import Round, Session
 from scheduling.selectors import (
+    heads_panel,
+    require_session_staff,
     seat_of,
     sessions_for_judge,
     slot_for_judging,
@@ -63,6 +65,7 @@ def judge_session(request, pk):
             "session": session,
             "rows": rows,
             "console": console,
+            "is_head_judge": seat.role == seat.Role.HEAD_JUDGE,
             "judge_text": _judge_text(),
             "judge_config": {
                 "user": request.user.pk,
@@ -91,7 +94,7 @@ def _judge_text() -> dict[str, str]:
         "total": _("Total"),
         "submit": _("Submit"),
         "not_scoring": _("Not scoring this entry…"),
-        "missing": _("Still to mark: %(names)s"),
+        "missing": _("%(count)s criteria still to mark"),
         "range": _("0 to %(max)s, in steps of %(step)s"),
         "not_counted": _("Not counted in the total"),
         "optional": _("optional"),
@@ -106,6 +109,7 @@ def _judge_text() -> dict[str, str]:
         "discard": _("Dismiss"),
         "reason_needed": _("Give a reason."),
         "clear": _("Clear"),
+        "nudge": _("Reminder from the head judge: your sheet for “%(title)s” is still missing."),
     }
 
 
@@ -123,6 +127,65 @@ def judge_console(request, pk):
     # The service worker, not the HTTP cache, keeps the last copy for offline use.
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+@login_required
+def head_console(request, pk):
+    """The head judge's console (also for secretaries and organisers): who has submitted what,
+    live; reminders; unlocking a sheet; the stage; the presentation timer and its penalty."""
+    session = get_object_or_404(
+        Session.objects.select_related("round__contest", "room", "panel"), pk=pk
+    )
+    try:
+        require_session_staff(request.user, session, Role.ORGANISER, Role.SECRETARY)
+    except NotAllowed as refusal:
+        raise PermissionDenied from refusal
+    can_penalise = Role.ORGANISER in roles_of(request.user, session.round.contest) or heads_panel(
+        request.user, session
+    )
+    return render(
+        request,
+        "scoring/head_console.html",
+        {
+            "session": session,
+            "head_config": {
+                "round": session.round_id,
+                "progress_url": reverse("api-progress", args=[session.pk]),
+                "advance_url": reverse("api-session-advance", args=[session.pk]),
+                "nudge_url": reverse("api-nudges", args=[session.pk]),
+                "unlock_url": reverse("api-score-sheet-unlock", args=[0]),
+                "timers_url": reverse("api-timers", args=[session.round_id]),
+                "penalties_url": reverse("api-penalties", args=[session.round_id]),
+                "can_penalise": can_penalise,
+                "decimal_comma": get_language() == "vi",
+            },
+            "head_text": {
+                "on_stage": _("On stage"),
+                "previous": _("Previous"),
+                "next": _("Next"),
+                "nudge": _("Remind"),
+                "nudged": _("Reminded"),
+                "unlock": _("Unlock"),
+                "unlock_reason": _("Why reopen this sheet? The reason is kept in the record."),
+                "start": _("Start"),
+                "pause": _("Pause"),
+                "stop": _("Stop"),
+                "allowed": _("allowed %(minutes)s min"),
+                "over": _("%(minutes)s min over time"),
+                "apply": _("Deduct %(points)s points"),
+                "penalty_reason": _("Overtime in %(part)s: %(minutes)s min"),
+                "applied": _("Penalty applied"),
+                "missing": _("missing"),
+                "draft": _("draft"),
+                "submitted": _("submitted"),
+                "locked": _("locked"),
+                "own_unit": _("own unit"),
+                "conflict": _("conflict"),
+                "abstained": _("abstained"),
+                "failed": _("Not done: %(message)s"),
+            },
+        },
+    )
 
 
 def judge_service_worker(request):
@@ -216,6 +279,8 @@ def ranking_publish(request, pk):
     try:
         services.publish_ranking(ranking=ranking, actor=request.user)
         messages.success(request, _("Ranking version %(v)s is published.") % {"v": ranking.version})
+    except NotAllowed as refusal:
+        raise PermissionDenied from refusal
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("round-rankings", pk=ranking.round_id)

@@ -33,6 +33,14 @@ class ScoreSheetSerializer(serializers.ModelSerializer):
         return {mark.criterion.code: str(mark.value) for mark in sheet.marks.all()}
 
 
+class SheetStateSerializer(serializers.ModelSerializer):
+    """A sheet's state without its marks, for anyone but the judge who wrote it."""
+
+    class Meta:
+        model = ScoreSheet
+        fields = ["id", "round", "entry", "judge", "status", "participation", "version"]
+
+
 class StandingSerializer(serializers.ModelSerializer):
     entry_id = serializers.IntegerField(source="entry.id")
     initiative_title = serializers.CharField(source="entry.initiative.title")
@@ -175,3 +183,8 @@ class TimerInputSerializer(serializers.Serializer):
     entry = id_field()
     part = id_field()
     action = serializers.ChoiceField(choices=["start", "pause", "stop"])
+
+
+class NudgeInputSerializer(serializers.Serializer):
+    judge = id_field()
+    entry = id_field()

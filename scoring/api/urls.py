@@ -1,7 +1,7 @@
 from django.urls import path
 
 from scoring import services
-from scoring.api import views
+from scoring.api import console, views
 
 urlpatterns = [
     path("score-sheets/", views.ScoreSheetSubmitView.as_view(), name="api-score-sheets"),
@@ -23,6 +23,7 @@ urlpatterns = [
         name="api-score-sheet-unlock",
     ),
     path("sessions/<int:pk>/progress/", views.SessionProgressView.as_view(), name="api-progress"),
+    path("sessions/<int:pk>/nudges/", console.NudgeView.as_view(), name="api-nudges"),
     path("rounds/<int:pk>/timers/", views.TimerView.as_view(), name="api-timers"),
     path("declarations/", views.DeclarationView.as_view(), name="api-declarations"),
     path("rounds/<int:pk>/paper-sheets/", views.PaperSheetsView.as_view(), name="api-paper-sheets"),

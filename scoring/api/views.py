@@ -12,6 +12,7 @@ from config.errors import DomainError
 from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round, Session
+from scheduling.selectors import require_session_staff, slot_for_judging
 from scoring import selectors, services
 from scoring.api.serializers import (
     DeclarationSerializer,
@@ -24,6 +25,7 @@ from scoring.api.serializers import (
     ReviewRankingSerializer,
     ScoreSheetInputSerializer,
     ScoreSheetSerializer,
+    SheetStateSerializer,
     TieBreaksSerializer,
     TimerInputSerializer,
 )
@@ -72,7 +74,13 @@ class ScoreSheetSubmitView(APIView):
         serializer = ScoreSheetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        round, entry = round_and_entry(data["round"], data["entry"])
+        # One query for the round, the entry and the judge's seat on its panel; only when it
+        # finds nothing are the round and the entry looked up, to say which one is wrong.
+        slot = slot_for_judging(request.user, data["round"], data["entry"])
+        if slot is not None:
+            round, entry = slot.round, slot.entry
+        else:
+            round, entry = round_and_entry(data["round"], data["entry"])
         sheet = services.save_score_sheet(
             judge=request.user,
             round=round,
@@ -80,8 +88,9 @@ class ScoreSheetSubmitView(APIView):
             marks=data["marks"],
             submit=data["submit"],
             expected_version=expected_version(request),
+            slot=slot,
         )
-        sheet = selectors.sheets_of_judge(request.user, round).get(pk=sheet.pk)
+        # The service hands the sheet back with its marks: nothing to read again.
         return Response(ScoreSheetSerializer(sheet).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,16 +133,16 @@ class RankingPublicationView(APIView):
 class ScoreSheetUnlockView(APIView):
     """The head judge of the entry's panel reopens a submitted sheet, with a reason."""
 
-    @extend_schema(request=ReasonSerializer, responses=ScoreSheetSerializer)
+    @extend_schema(request=ReasonSerializer, responses=SheetStateSerializer)
     def post(self, request, pk):
         sheet = get_object_or_404(ScoreSheet, pk=pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.unlock_score_sheet(
+        sheet = services.unlock_score_sheet(
             sheet=sheet, actor=request.user, reason=serializer.validated_data["reason"]
         )
-        sheet = ScoreSheet.objects.prefetch_related("marks__criterion").get(pk=pk)
-        return Response(ScoreSheetSerializer(sheet).data)
+        # The sheet is a colleague's: the head judge learns its state, never its marks.
+        return Response(SheetStateSerializer(sheet).data)
 
 
 class DeclarationView(APIView):
@@ -167,8 +176,7 @@ class PaperSheetsView(APIView):
     @extend_schema(responses=PaperSheetSerializer(many=True))
     def get(self, request, pk):
         round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
-        require_role(request.user, round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE)
-        sheets = round.paper_sheets.select_related("judge", "entered_by", "confirmed_by")
+        sheets = selectors.paper_sheets_for(request.user, round)
         return Response(PaperSheetSerializer(sheets, many=True).data)
 
     @extend_schema(
@@ -199,9 +207,7 @@ class SessionProgressView(APIView):
         session = get_object_or_404(
             Session.objects.select_related("round__contest", "panel"), pk=pk
         )
-        require_role(
-            request.user, session.round.contest, Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE
-        )
+        require_session_staff(request.user, session, Role.ORGANISER, Role.SECRETARY)
         return Response(selectors.session_progress(session))
 
 

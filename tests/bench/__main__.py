@@ -20,8 +20,9 @@ from tests.bench.judges_load import bench_judges_load  # noqa: E402
 from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
 
 
-def emit(name: str, value: float, unit: str, **extra) -> None:
-    print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, **extra}), flush=True)
+def emit(name: str, value: float | None, unit: str, **extra) -> None:
+    value = None if value is None else round(value, 4)  # None: the benchmark could not run
+    print(json.dumps({"name": name, "value": value, "unit": unit, **extra}), flush=True)
 
 
 def bench_certificate_render(count: int = 40) -> None:

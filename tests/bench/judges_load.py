@@ -1,36 +1,50 @@
-"""Load benchmark: 100 judges submitting score sheets at once to gunicorn with the production
-settings, on PostgreSQL and Redis over loopback. 10% of the writes are retried with the same
-Idempotency-Key and some carry a stale If-Match; afterwards the database is checked for lost
-and duplicated sheets."""
+"""Load benchmark: 100 judges submitting score sheets to gunicorn with the production settings
+(config/gunicorn.conf.py), on PostgreSQL and Redis over loopback.
 
-import http.client
+The tablets run in processes of their own (tests/bench/judges_client.py, asyncio), so that the
+load generator's CPU is bounded and does not pass for the server's. Two phases, each on entries
+of its own in a fresh contest:
+
+- capacity: closed loop, the 100 judges send back to back; writes per second.
+- latency: open loop, the 100 judges together send RATE writes per second, evenly paced;
+  p50 and p99 from each write's scheduled send time, the rate achieved, and whether the server
+  kept up.
+
+A tenth of the writes are sent again with the same Idempotency-Key and some are preceded by a
+stale If-Match; afterwards the database is checked, per phase, for lost and duplicated sheets
+(one submitted sheet per judge × entry, with the marks sent, and one audit event per sheet).
+"""
+
 import json
 import os
-import random
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.cookies import SimpleCookie
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from contest import services as contest_services
 from contest.models import Contest, Entry, Initiative, Membership, Role, Unit
 from scheduling.models import Panel, PanelSeat, Round, Session, Slot
-from scoring.models import Criterion, Rubric, ScoreSheet, ScoreSheetEvent
+from scoring.models import Criterion, Mark, Rubric, ScoreSheet, ScoreSheetEvent
+from tests.bench.judges_client import CRITERIA, marks_for
 
-JUDGES, ENTRIES = 100, 20
+JUDGES = 100
+CAPACITY_ENTRIES, LATENCY_ENTRIES = 20, 30  # sheets per judge in each phase
+ENTRIES = CAPACITY_ENTRIES + LATENCY_ENTRIES
+RATE = 300  # writes per second, all judges together, in the latency phase
+CLIENT_PROCESSES = 2
 SLUG = "bench-judges"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +55,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_contest(secret_key: str) -> tuple[Round, list[str], list[int]]:
-    """A fresh contest: one open round, one session, 100 judges on its panel, 20 entries."""
+def build_contest(secret_key: str) -> tuple[Round, list[str], list[int], list[int]]:
+    """A fresh contest: one open round, one session, the judges on its panel, the entries.
+    Returns the round, the judges' login paths, the entry ids and the judges' user ids."""
     suffix = uuid.uuid4().hex[:8]
     User = get_user_model()
     with transaction.atomic():
@@ -67,7 +82,7 @@ def build_contest(secret_key: str) -> tuple[Round, list[str], list[int]]:
             contest=contest, name="Final", kind=Round.Kind.FINAL, status=Round.Status.OPEN
         )
         rubric = Rubric.objects.create(round=final)
-        for i in range(4):
+        for i in range(CRITERIA):
             Criterion.objects.create(
                 rubric=rubric,
                 code=f"c{i}",
@@ -111,45 +126,114 @@ def build_contest(secret_key: str) -> tuple[Round, list[str], list[int]]:
         f"/j/{signing.dumps(link.pk, key=secret_key, salt=contest_services.LOGIN_LINK_SALT)}/"
         for link in links
     ]
-    return final, paths, entries
+    return final, paths, entries, [membership.user_id for membership in judges]
 
 
-class Judge:
-    """One tablet: a keep-alive connection, a session cookie and the CSRF token."""
+def start_clients(port: int, round_id: int, paths: list[str], phases: dict) -> list:
+    """CLIENT_PROCESSES tablets processes, each with its share of the judges, logged in."""
+    clients = []
+    for share in range(CLIENT_PROCESSES):
+        judges = [[j, paths[j]] for j in range(share, len(paths), CLIENT_PROCESSES)]
+        client = subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.judges_client"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        setup = {"port": port, "round": round_id, "judges": judges, "entries": phases}
+        client.stdin.write(json.dumps(setup) + "\n")
+        client.stdin.flush()
+        clients.append(client)
+    for client in clients:
+        ready = client.stdout.readline()
+        if not ready:
+            raise RuntimeError("a tablets process died while logging in")
+    return clients
 
-    def __init__(self, port: int, login_path: str):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookies: dict[str, str] = {}
-        self.request("GET", login_path)
-        self.request("GET", "/judge/")  # the page sets the CSRF cookie
 
-    def request(self, method, path, body=None, headers=None):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie(header)
-            self.cookies.update({key: morsel.value for key, morsel in cookie.items()})
-        return response.status, data
+def run_phase(clients: list, **command) -> tuple[list, dict]:
+    """Start the phase in every tablets process at the same moment; their results merged."""
+    start_at = time.time() + 1.0
+    for client in clients:
+        client.stdin.write(json.dumps({**command, "start_at": start_at}) + "\n")
+        client.stdin.flush()
+    results, cpu, reconnects = [], 0.0, 0
+    for client in clients:
+        line = client.stdout.readline()
+        if not line:
+            raise RuntimeError("a tablets process died during the phase")
+        answer = json.loads(line)
+        results += answer["results"]
+        cpu += answer["client_cpu_s"]
+        reconnects += answer["reconnects"]
+    return results, {"start_at": start_at, "client_cpu_s": round(cpu, 2), "reconnects": reconnects}
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * share + 0.5) - 1))]
+
+
+def summary(results: list, *, start_at: float) -> dict:
+    """Requests, statuses, rate and latency (ms, from the sent or scheduled time) of a phase."""
+    latencies = sorted(done - sent for _j, _e, _k, _s, sent, done in results)
+    wall = max(done for *_rest, done in results) - start_at
+    statuses: dict[str, int] = {}
+    for _judge, _entry, kind, status, _sent, _done in results:
+        name = f"{kind}:{status}"
+        statuses[name] = statuses.get(name, 0) + 1
+    return {
+        "rate": len(results) / wall,
+        "requests": len(results),
+        "statuses": dict(sorted(statuses.items())),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "seconds": round(wall, 2),
+    }
+
+
+def check_sheets(round: Round, judge_ids: list[int], entries: list[int]) -> dict:
+    """Against the database: every judge × entry of the phase has exactly one submitted sheet,
+    with the marks sent, and exactly one audit event."""
+    sheets: dict[tuple[int, int], list[int]] = {}
+    for sheet_id, judge_id, entry_id in ScoreSheet.objects.filter(
+        round=round, entry_id__in=entries, status=ScoreSheet.Status.SUBMITTED
+    ).values_list("id", "judge_id", "entry_id"):
+        sheets.setdefault((judge_id, entry_id), []).append(sheet_id)
+    events = dict(
+        ScoreSheetEvent.objects.filter(sheet__round=round, sheet__entry_id__in=entries)
+        .values("sheet_id")
+        .annotate(n=Count("id"))
+        .values_list("sheet_id", "n")
+    )
+    marks: dict[int, dict[str, str]] = {}
+    for sheet_id, code, value in Mark.objects.filter(
+        sheet__round=round, sheet__entry_id__in=entries
+    ).values_list("sheet_id", "criterion__code", "value"):
+        marks.setdefault(sheet_id, {})[code] = value
+    lost = duplicated = 0
+    for judge, judge_id in enumerate(judge_ids):
+        for entry in entries:
+            found = sheets.get((judge_id, entry), [])
+            duplicated += max(0, len(found) - 1) + sum(
+                max(0, events.get(sheet, 0) - 1) for sheet in found
+            )
+            sent = {code: Decimal(value) for code, value in marks_for(judge, entry).items()}
+            if not found or events.get(found[0], 0) == 0 or marks.get(found[0]) != sent:
+                lost += 1
+    return {"lost": lost, "duplicated": duplicated}
 
 
 def bench_judges_load(emit) -> None:
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        emit(
-            "judges_submitting_load",
-            None,
-            "writes/s",
-            error="needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL",
-        )
+        error = "needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL"
+        emit("judges_submitting_capacity", None, "writes/s", error=error)
+        emit(f"judges_submitting_latency_at_{RATE}", None, "ms", error=error)
         return
     secret_key = secrets.token_urlsafe(64)
-    final, login_paths, entries = build_contest(secret_key)
+    final, login_paths, entries, judge_ids = build_contest(secret_key)
+    phases = {"capacity": entries[:CAPACITY_ENTRIES], "latency": entries[CAPACITY_ENTRIES:]}
     port = free_port()
     env = {
         **os.environ,
@@ -159,7 +243,7 @@ def bench_judges_load(emit) -> None:
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "SITE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "ERROR",  # not a line per 412
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -167,23 +251,23 @@ def bench_judges_load(emit) -> None:
         env=env,
         check=True,
     )
+    connection.close()  # nothing held open across the run
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            "--config",
+            str(ROOT / "config" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "5",
-            "--log-level",
-            "warning",
+            "config.wsgi:application",
         ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
+    clients = []
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -191,68 +275,64 @@ def bench_judges_load(emit) -> None:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        lock = threading.Lock()
-        judges = [Judge(port, path) for path in login_paths]
-        start = threading.Barrier(len(judges) + 1)
-        rng = random.Random(4)
-
-        def work(judge: Judge, seed: int) -> None:
-            local = random.Random(seed)
-            start.wait()
-            for entry in entries:
-                body = json.dumps(
-                    {
-                        "round": final.pk,
-                        "entry": entry,
-                        "marks": {f"c{i}": str(local.randint(20, 40) / 4) for i in range(4)},
-                    }
-                )
-                key = uuid.uuid4().hex
-                attempts = [{}]
-                if local.random() < 0.1:
-                    attempts.append({})  # the same write retried with the same key
-                if local.random() < 0.05:
-                    attempts.insert(0, {"If-Match": '"v99"', "fresh": True})  # a stale tablet
-                for extra in attempts:
-                    headers = {"Idempotency-Key": uuid.uuid4().hex if extra.get("fresh") else key}
-                    if "If-Match" in extra:
-                        headers["If-Match"] = extra["If-Match"]
-                    began = time.perf_counter()
-                    status, _data = judge.request("POST", "/api/score-sheets/", body, headers)
-                    elapsed = time.perf_counter() - began
-                    with lock:
-                        latencies.append(elapsed)
-                        statuses[status] = statuses.get(status, 0) + 1
-
-        threads = [threading.Thread(target=work, args=(judge, rng.random())) for judge in judges]
-        for thread in threads:
-            thread.start()
-        began = time.perf_counter()
-        start.wait()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - began
+        clients = start_clients(port, final.pk, login_paths, phases)
+        cpu_before = process_tree_cpu(server.pid)
+        capacity, capacity_run = run_phase(clients, phase="capacity", seed=1)
+        cpu_between = process_tree_cpu(server.pid)
+        latency, latency_run = run_phase(clients, phase="latency", seed=2, rate=RATE, judges=JUDGES)
+        latency_cpu = process_tree_cpu(server.pid) - cpu_between
+        capacity_cpu = cpu_between - cpu_before
     finally:
+        for client in clients:
+            client.kill()
+            client.wait()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    expected = JUDGES * ENTRIES
-    sheets = ScoreSheet.objects.filter(round=final, status="submitted").count()
-    events = ScoreSheetEvent.objects.filter(sheet__round=final).count()
-    ordered = sorted(latencies)
+    goal = f">= {RATE} writes/s, p99 <= 100 ms at {RATE} writes/s, 0 lost, 0 duplicated"
+    capacity_figures = summary(capacity, start_at=capacity_run["start_at"])
     emit(
-        "judges_submitting_load",
-        len(latencies) / wall,
+        "judges_submitting_capacity",
+        capacity_figures.pop("rate"),
         "writes/s",
-        requests=len(latencies),
-        statuses={str(k): v for k, v in sorted(statuses.items())},
-        p50_ms=round(statistics.median(ordered) * 1000, 1),
-        p99_ms=round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
-        lost=expected - sheets,
-        duplicated=events - sheets,
-        goal=">= 300 writes/s, p99 <= 100 ms, 0 lost, 0 duplicated",
+        judges=JUDGES,
+        client_processes=CLIENT_PROCESSES,
+        **capacity_figures,
+        gunicorn_cpu_ms_per_write=round(capacity_cpu * 1000 / len(capacity), 2),
+        client_cpu_s=capacity_run["client_cpu_s"],
+        reconnects=capacity_run["reconnects"],
+        **check_sheets(final, judge_ids, phases["capacity"]),
+        goal=goal,
     )
+    latency_figures = summary(latency, start_at=latency_run["start_at"])
+    achieved = latency_figures.pop("rate")
+    emit(
+        f"judges_submitting_latency_at_{RATE}",
+        latency_figures.pop("p99_ms"),
+        "ms",
+        target_rate=RATE,
+        achieved_rate=round(achieved, 1),
+        kept_up=achieved >= 0.95 * RATE,
+        judges=JUDGES,
+        **latency_figures,
+        gunicorn_cpu_ms_per_write=round(latency_cpu * 1000 / len(latency), 2),
+        client_cpu_s=latency_run["client_cpu_s"],
+        reconnects=latency_run["reconnects"],
+        **check_sheets(final, judge_ids, phases["latency"]),
+        goal=goal,
+    )
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children, from /proc (0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total += (int(fields[11]) + int(fields[12])) / tick
+    return total + sum(process_tree_cpu(int(child)) for child in children)

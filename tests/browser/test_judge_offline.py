@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import OperationalError
 
-from scheduling import services as scheduling_services
 from scoring.models import ScoreSheet, ScoreSheetEvent
 from tests.browser_tools import (
     LANDSCAPE,
@@ -72,14 +71,20 @@ def test_a_judge_scores_three_entries_through_a_network_drop(
 
     # The second sheet reaches the server, and the Wi-Fi drops before the answer comes back:
     # the tablet cannot know that the sheet landed.
+    answered = []
+
     def lose_the_answer(route):
-        route.fetch()
+        answered.append(route.fetch().status)
         context.set_offline(True)
         route.abort("internetdisconnected")
 
     page.route("**/api/score-sheets/", lose_the_answer, times=1)
     score(page, second, "7.5", "8")
+    # The sheet is queued on the tablet as soon as it is confirmed, before any answer.
     page.wait_for_selector(f"[data-testid=slot-{second}][data-state=queued]")
+    while not answered:
+        page.wait_for_timeout(50)
+    assert answered == [201]
     status = page.locator("[data-testid=outbox-status]")
     page.wait_for_selector("[data-testid=outbox-status][data-waiting='1']")
     assert "1" in status.inner_text()
@@ -126,16 +131,31 @@ def test_the_running_order_follows_the_stage_and_the_page_weighs_little(
     page.wait_for_load_state("networkidle")
     cached_load = proxy.take()
 
-    # The secretary moves the stage to the second presenter: the judge's page follows.
-    def advance():
-        scheduling_services.advance_session(
-            session=scheduled.session, position=2, actor=world.secretary
-        )
-
-    outside_the_event_loop(advance)
+    # The head judge, on the console, moves the stage to the first and then the second
+    # presenter, and reminds judge2 of the first sheet: the judge's page follows.
+    head = login(browser, live_server, "judge1")
+    head.goto(f"{live_server.url}/judge/sessions/{scheduled.session.pk}/head/")
+    head.click("[data-testid=stage-next]")
+    head.wait_for_selector("[data-testid=stage-now]:has-text('1.')")
+    page.wait_for_selector(f"[data-testid=slot-{order[0]}].current", timeout=10000)
+    head.click("[data-testid=stage-next]")
+    head.wait_for_selector("[data-testid=stage-now]:has-text('2.')")
     page.wait_for_selector(f"[data-testid=slot-{order[1]}].current", timeout=10000)
     assert page.locator("[data-testid=on-stage]").count() == 1
     assert page.locator(f"[data-testid=sheet-{order[1]}]").is_visible()
+    judge2 = outside_the_event_loop(lambda: world.judges[1].pk)
+    head.click(f"[data-testid=nudge-{order[0]}-{judge2}]")
+    page.wait_for_selector(f"[data-testid=nudge-{order[0]}]", timeout=10000)
+    # The stopwatch of the first part of the presentation on stage.
+    part = outside_the_event_loop(lambda: world.final.rubric.parts.order_by("order").first().pk)
+    head.click(f"[data-testid=timer-start-{part}]")
+    head.wait_for_selector(f"[data-testid=timer-{part}] .clock[data-running='1']")
+    head.wait_for_function(
+        f"document.querySelector('[data-testid=timer-{part}] .clock').textContent !== '0:00'"
+    )
+    head.click(f"[data-testid=timer-stop-{part}]")
+    head.wait_for_selector(f"[data-testid=timer-{part}] .clock[data-running='0']")
+    head.screenshot(path=str(artifacts_dir / "head-judge-console-1024x768.png"))
     page.context.close()
     proxy.close()
 

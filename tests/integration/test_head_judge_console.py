@@ -35,7 +35,9 @@ def test_progress_shows_who_submitted_what_but_never_marks(scheduled):
     assert by_entry[scheduled.entries[0].pk]["judge1"] == "own_unit"
     cells = {cell for row in progress["entries"] for cell in row["judges"].values()}
     assert cells <= {"missing", "draft", "submitted", "locked", "own_unit", "conflict"}
-    assert set(progress["entries"][0]) == {"position", "entry", "title", "judges"}  # no marks
+    # Statuses and the sheet ids the head judge may unlock; never marks.
+    assert set(progress["entries"][0]) == {"position", "entry", "title", "judges", "sheets"}
+    assert "marks" not in str(progress)
     assert client_for(world.judges[1]).get(url).status_code == 403
 
 
@@ -100,3 +102,37 @@ def test_the_timer_measures_overtime_and_proposes_the_parts_penalty(scheduled, m
         .status_code
         == 403
     )
+
+
+def test_a_reminder_shows_on_the_judges_tablet_until_the_sheet_is_in(scheduled):
+    world = scheduled.world
+    head, judge, entry = world.judges[0], world.judges[1], scheduled.entries[1]
+    url = f"/api/sessions/{scheduled.session.pk}/nudges/"
+    console = f"/judge/sessions/{scheduled.session.pk}/console.json"
+    tablet = client_for(judge)
+    assert tablet.get(console).json()["nudges"] == []
+
+    first = client_for(head).post(url, {"judge": judge.pk, "entry": entry.pk}, format="json")
+    again = client_for(head).post(url, {"judge": judge.pk, "entry": entry.pk}, format="json")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]  # a second tap within a minute: one reminder
+    assert [n["entry"] for n in tablet.get(console).json()["nudges"]] == [entry.pk]
+    # Another judge's tablet shows nothing.
+    assert client_for(world.judges[2]).get(console).json()["nudges"] == []
+
+    services.save_score_sheet(
+        judge=judge,
+        round=world.final,
+        entry=entry,
+        marks={"content": "8", "delivery": "8"},
+        submit=True,
+    )
+    assert tablet.get(console).json()["nudges"] == []
+    late = client_for(head).post(url, {"judge": judge.pk, "entry": entry.pk}, format="json")
+    assert late.status_code == 400
+    assert "entry" in late.json()
+    # Nobody is reminded of an entry they do not score: judge1 sits for the first entry's unit.
+    own_unit = client_for(world.secretary).post(
+        url, {"judge": head.pk, "entry": scheduled.entries[0].pk}, format="json"
+    )
+    assert own_unit.status_code == 400

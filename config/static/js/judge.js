@@ -340,7 +340,17 @@
     const panel = entry ? renderSheet(entry) : el("p", { class: "muted" }, text.choose_entry);
     const layout = el("div", { class: "judge-layout" }, list, panel);
     const status = root.querySelector(".outbox-status");
-    root.replaceChildren(status, layout);
+    // Reminders from the head judge, until the sheet is in (or on its way).
+    const nudges = (consoleData.nudges || [])
+      .filter((nudge) => slotOf(nudge.entry) && ["not_scored", "draft", "refused"].includes(sheetState(nudge.entry)))
+      .map((nudge) =>
+        el(
+          "p",
+          { class: "notice nudge", "data-testid": "nudge-" + nudge.entry, role: "alert" },
+          format(text.nudge, { title: slotOf(nudge.entry).title })
+        )
+      );
+    root.replaceChildren(status, ...nudges, layout);
   }
 
   function renderStatus() {
@@ -435,9 +445,13 @@
       el(
         "div",
         { class: "score-total" },
-        el("span", {}, text.total + ": ", el("strong", { "data-testid": "live-total" }, total)),
+        el("span", { class: "total" }, text.total + ": ", el("strong", { "data-testid": "live-total" }, total)),
         missing.length && !locked
-          ? el("span", { class: "muted", "data-testid": "missing" }, format(text.missing, { names: missing.map((c) => c.name).join(", ") }))
+          ? el(
+              "span",
+              { class: "muted missing", "data-testid": "missing", title: missing.map((c) => c.name).join(", ") },
+              format(text.missing, { count: missing.length })
+            )
           : null,
         locked || !open
           ? null
@@ -493,7 +507,7 @@
           });
     return el(
       "div",
-      { class: "criterion", "data-code": criterion.code },
+      { class: "criterion" + (criterion.required && value === "" && !disabled ? " unmarked" : ""), "data-code": criterion.code },
       el(
         "div",
         { class: "criterion-head" },
