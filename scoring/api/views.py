@@ -232,7 +232,15 @@ class TimerView(APIView):
 
 
 class PenaltyCreateView(APIView):
-    @extend_schema(request=PenaltyInputSerializer, responses={201: PenaltySerializer})
+    """A deduction from an entry's total; a retried request (same Idempotency-Key) deducts
+    once."""
+
+    @extend_schema(
+        request=PenaltyInputSerializer,
+        responses={201: PenaltySerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
     def post(self, request, pk):
         round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
         serializer = PenaltyInputSerializer(data=request.data)

@@ -94,6 +94,14 @@ def test_overtime_penalty_from_the_parts_rules_changes_the_ranking(scheduled):
     ]
     assert standings[1].details["penalty"] == "1.00"
     assert Penalty.objects.count() == 1
+    # The head judge's tap, retried over a flaky network with its key, deducts once.
+    body = {"entry": scheduled.entries[2].pk, "points": "0.5", "reason": "Quá giờ"}
+    head = client_for(world.judges[0])
+    first = head.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="tap-1")
+    again = head.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="tap-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Penalty.objects.filter(entry=scheduled.entries[2]).count() == 1
 
 
 def test_tie_breaks_are_fixed_before_judging_and_explain_the_order(scheduled):

@@ -43,6 +43,11 @@
     root.querySelector(".console-message").textContent = message || "";
   }
 
+  const newKey = () =>
+    crypto.randomUUID
+      ? crypto.randomUUID()
+      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
   async function post(url, body) {
     const response = await fetch(url, {
       method: "POST",
@@ -51,6 +56,8 @@
         "Content-Type": "application/json",
         Accept: "application/json",
         "X-CSRFToken": csrfToken(),
+        // Writes that must happen once (a penalty) replay their answer when retried.
+        "Idempotency-Key": newKey(),
       },
       body: JSON.stringify(body),
     }).catch(() => null);
