@@ -5,12 +5,14 @@ marks and the published outcome; the adapter below reads them as they are. Witho
 folder the oracle tests skip, or fail when REQUIRE_SERVICES=1 (CI).
 """
 
+import io
 import json
 import os
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +116,48 @@ def test_published_skating_result_is_reproduced(path):
         # The fixture tags only the couples a tie-break placed; the others were placed by rule 9.
         tags = {couple: "R9" for couple in result.places} | expected["tiebreak_rule_tag_in_fixture"]
         assert without(result.rule, disputed) == without(tags, disputed)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ORACLE_FILES or [pytest.param(None, id="oracles-missing")],
+    ids=lambda path: path.stem if path else "oracles-missing",
+)
+def test_published_skating_result_through_the_tabulate_command(path, tmp_path):
+    """The same cases, as an organiser would run them: `manage.py tabulate` on a JSON file of
+    each judge's placings per dance; rank is the final place, score the rule-9 sum."""
+    if path is None:
+        _require_oracles()
+    case = json.loads(path.read_text(encoding="utf-8"))
+    expected = case["expected"]
+    disputed = DISPUTED.get(case["id"], set())
+    dances = dances_from_marks(case["marks"])
+    document = {
+        "method": "skating",
+        "decimals": 1,
+        "criteria": [{"key": dance} for dance in dances],
+        "marks": [
+            {"entry": couple, "judge": judge, "criterion": dance, "value": place}
+            for dance, by_judge in dances.items()
+            for judge, places in by_judge.items()
+            for couple, place in places.items()
+        ],
+    }
+    source = tmp_path / f"{case['id']}.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    out = io.StringIO()
+    call_command("tabulate", str(source), stdout=out)
+    standings = json.loads(out.getvalue())["standings"]
+
+    final = expected.get("final_place") or expected.get("place")
+    if final is None:
+        (final,) = expected["per_dance_place"].values()
+    ranks = {row["entry"]: Fraction(str(row["rank"])) for row in standings}
+    assert without(ranks, disputed) == without(exact(final), disputed)
+    assert [row["rank"] for row in standings] == sorted(row["rank"] for row in standings)
+    totals = expected.get("final_sum_as_published") or expected.get("total_derived")
+    if totals:
+        assert {row["entry"]: Fraction(row["score"]) for row in standings} == exact(totals)
 
 
 def test_every_oracle_file_is_read_by_the_adapter():
