@@ -2,12 +2,13 @@
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,10 +61,23 @@ def _queue_batch(batch_id: int) -> None:
     render_certificate_batch.delay(batch_id)
 
 
-def stalled_batches(older_than: timedelta = timedelta(minutes=2)):
-    """Batches still queued a while after they were requested."""
+def stalled_batches(
+    older_than: timedelta = timedelta(minutes=2),
+    running_longer_than: timedelta = timedelta(minutes=30),
+):
+    """Batches still queued a while after they were requested, and batches running for long
+    with certificates still unrendered (a worker was killed and its chunk lost for good)."""
+    now = timezone.now()
+    unrendered = Certificate.objects.filter(
+        contest_id=OuterRef("contest_id"), pdf="", revoked_at__isnull=True
+    )
     return CertificateBatch.objects.filter(
-        status=CertificateBatch.Status.QUEUED, created_at__lt=timezone.now() - older_than
+        Q(status=CertificateBatch.Status.QUEUED, created_at__lt=now - older_than)
+        | Q(
+            Exists(unrendered),
+            status=CertificateBatch.Status.RUNNING,
+            created_at__lt=now - running_longer_than,
+        )
     )
 
 
@@ -156,51 +170,98 @@ def certificate_data(
     )
 
 
-def _render_one(certificate_id: int, template: CertificateTemplate) -> None:
-    """Render one certificate under its row lock; a certificate another worker holds or has
-    already rendered is skipped, so two runs of a batch never render it twice."""
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("contest", "entry__unit", "entry__initiative")
-            .filter(pk=certificate_id, pdf="")
-            .first()
-        )
-        if certificate is None:
-            return
-        pdf = render.render_certificate_pdf(certificate_data(certificate, template))
-        certificate.pdf.save(
-            f"{certificate.contest.slug}-{certificate.serial:05d}-{certificate.verification_code}.pdf",
-            ContentFile(pdf),
-            save=False,
-        )
-        certificate.sha256 = hashlib.sha256(pdf).hexdigest()
-        certificate.rendered_at = timezone.now()
-        certificate.save(update_fields=["pdf", "sha256", "rendered_at"])
+# Certificates rendered by one task as one WeasyPrint document, then split into one PDF each.
+RENDER_CHUNK_SIZE = getattr(settings, "CERTIFICATE_RENDER_CHUNK_SIZE", 100)
 
 
-def render_batch(batch_id: int) -> CertificateBatch:
-    """Allocate and render a batch. Safe to run twice, or in two workers at once: rows exist
-    once and each PDF is rendered once. A failure marks the batch failed with the error."""
-    batch = CertificateBatch.objects.select_related("contest", "ranking").get(pk=batch_id)
-    if batch.status == CertificateBatch.Status.DONE:
-        return batch
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING)
+def _pending_certificate_ids(contest_id: int) -> list[int]:
+    return list(
+        Certificate.objects.filter(contest_id=contest_id, pdf="", revoked_at__isnull=True)
+        .order_by("serial")
+        .values_list("pk", flat=True)
+    )
+
+
+@contextmanager
+def _failure_marks(batch_id: int):
+    """A failure inside marks the batch failed with the error, and propagates."""
     try:
-        _allocate_certificates(batch)
-        template = CertificateTemplate.objects.get(contest_id=batch.contest_id)
-        pending = Certificate.objects.filter(
-            contest_id=batch.contest_id, pdf="", revoked_at__isnull=True
-        ).values_list("pk", flat=True)
-        for certificate_id in list(pending):
-            _render_one(certificate_id, template)
+        yield
     except Exception as error:
-        CertificateBatch.objects.filter(pk=batch.pk).update(
+        CertificateBatch.objects.filter(pk=batch_id).update(
             status=CertificateBatch.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
+
+
+def start_batch(batch_id: int) -> list[list[int]]:
+    """Allocate a batch's certificates and mark it running. Returns the certificates still to
+    render, in chunks of RENDER_CHUNK_SIZE (none for a batch already done)."""
+    batch = CertificateBatch.objects.select_related("contest", "ranking").get(pk=batch_id)
+    if batch.status == CertificateBatch.Status.DONE:
+        return []
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING)
+    with _failure_marks(batch_id):
+        _allocate_certificates(batch)
+        pending = _pending_certificate_ids(batch.contest_id)
+    return [pending[i : i + RENDER_CHUNK_SIZE] for i in range(0, len(pending), RENDER_CHUNK_SIZE)]
+
+
+def render_chunk(batch_id: int, certificate_ids: list[int]) -> int:
+    """Render certificates as one document split into one PDF each, under their row locks.
+    A certificate another worker holds or has already rendered is skipped, so two runs of a
+    chunk never render it twice; a file left by a run that died before committing is
+    overwritten, never duplicated. Returns how many were rendered."""
+    with _failure_marks(batch_id), transaction.atomic():
+        certificates = list(
+            Certificate.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contest", "entry__unit", "entry__initiative")
+            .filter(pk__in=certificate_ids, pdf="", revoked_at__isnull=True)
+            .order_by("serial")
+        )
+        if not certificates:
+            return 0
+        template = CertificateTemplate.objects.get(contest_id=certificates[0].contest_id)
+        pdfs = render.render_certificate_pdfs([certificate_data(c, template) for c in certificates])
+        now = timezone.now()
+        for certificate, pdf in zip(certificates, pdfs, strict=True):
+            _store_pdf(certificate, pdf)
+            certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+            certificate.rendered_at = now
+        Certificate.objects.bulk_update(certificates, ["pdf", "sha256", "rendered_at"])
+    return len(certificates)
+
+
+def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
+    file_name = (
+        f"{certificate.contest.slug}-{certificate.serial:05d}-{certificate.verification_code}.pdf"
+    )
+    field = certificate.pdf
+    name = field.field.generate_filename(certificate, file_name)
+    if field.storage.exists(name):
+        field.storage.delete(name)  # written by a run that died before it committed
+    field.save(file_name, ContentFile(pdf), save=False)
+
+
+def finish_batch(batch_id: int) -> CertificateBatch:
+    """Render whatever the chunks left (normally nothing) and mark the batch done."""
+    batch = CertificateBatch.objects.get(pk=batch_id)
+    if batch.status == CertificateBatch.Status.DONE:
+        return batch
+    pending = _pending_certificate_ids(batch.contest_id)
+    for i in range(0, len(pending), RENDER_CHUNK_SIZE):
+        render_chunk(batch_id, pending[i : i + RENDER_CHUNK_SIZE])
     batch.status = CertificateBatch.Status.DONE
     batch.finished_at = timezone.now()
     batch.error = ""
     batch.save(update_fields=["status", "finished_at", "error"])
     return batch
+
+
+def render_batch(batch_id: int) -> CertificateBatch:
+    """Allocate and render a batch in this process. Safe to run twice, or in two workers at
+    once: rows exist once and each PDF is rendered once. A failure marks the batch failed with
+    the error. (The Celery task spreads the chunks over the workers instead.)"""
+    for chunk in start_batch(batch_id):
+        render_chunk(batch_id, chunk)
+    return finish_batch(batch_id)

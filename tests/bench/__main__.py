@@ -16,6 +16,7 @@ django.setup()
 
 from certificates.render import CertificateData, render_certificate_pdf  # noqa: E402
 from scoring.tabulation import CriterionSpec, MarkInput, tabulate  # noqa: E402
+from tests.bench.certificates_batch import bench_certificates_batched  # noqa: E402
 from tests.bench.judges_load import bench_judges_load  # noqa: E402
 from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
 
@@ -79,3 +80,4 @@ if __name__ == "__main__":
     bench_round_recompute(emit)
     bench_judges_load(emit)
     bench_certificate_render()
+    bench_certificates_batched(emit)

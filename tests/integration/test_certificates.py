@@ -104,10 +104,10 @@ def test_a_rendering_failure_marks_the_batch_failed(published, monkeypatch):
     world = published.world
     batch = services.request_certificates(contest=world.contest, actor=world.organiser)
 
-    def broken(data):
+    def broken(items):
         raise OSError("disk full")
 
-    monkeypatch.setattr(services.render, "render_certificate_pdf", broken)
+    monkeypatch.setattr(services.render, "render_certificate_pdfs", broken)
     with pytest.raises(OSError):
         services.render_batch(batch.pk)
     batch.refresh_from_db()

@@ -234,3 +234,84 @@ def test_very_long_texts_still_fit_on_one_page(optimistic_guess, monkeypatch):
 def test_unknown_theme_is_rejected():
     with pytest.raises(ValueError):
         certificate_html(make_data(theme="royal"))
+
+
+# --------------------------------------------------------------------------- batched rendering
+
+
+def batch_of_certificates() -> list[CertificateData]:
+    filler = "Hội thi báo cáo viên giới thiệu mô hình Dân vận khéo "
+    return [
+        make_data(),
+        make_data(
+            recipient_name="Nguyễn Thị Thúy Hường",
+            recipient_unit="Đảng ủy cơ quan Sở Xây dựng",
+            achievement="Đã đạt Giải Ba",
+            entry_title="Tổ tự quản tham gia giữ gìn vệ sinh môi trường khu dân cư",
+            number="Số 13-GCN/ĐUK",
+            verification_url="https://hoithi.hanoi.gov.vn/xac-thuc/B2C4-D6E8-F0A1",
+            verification_code="B2C4-D6E8-F0A1",
+        ),
+        # Long enough to need a denser layout than its neighbours.
+        make_data(
+            recipient_name="Phạm Quang Hữu",
+            entry_title=(filler * 20)[:480].strip() + " HẾT TÊN MÔ HÌNH",
+            verification_url="https://hoithi.hanoi.gov.vn/xac-thuc/C3D5-E7F9-A1B3",
+            verification_code="C3D5-E7F9-A1B3",
+        ),
+        make_data(
+            theme="state",
+            recipient_name="Võ Văn Trọng",
+            number="Số: 14/GCN-SNV",
+            verification_url="https://hoithi.hanoi.gov.vn/xac-thuc/D4E6-F8A0-B2C4",
+            verification_code="D4E6-F8A0-B2C4",
+        ),
+    ]
+
+
+def image_count(pdf: bytes) -> int:
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    return len(page["/Resources"].get("/XObject", {}))
+
+
+def test_a_batch_renders_one_standalone_pdf_per_certificate_in_order():
+    batch = batch_of_certificates()
+    pdfs = render.render_certificate_pdfs(batch)
+    assert len(pdfs) == len(batch)
+    for data, pdf in zip(batch, pdfs, strict=True):
+        assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+        reader = pypdf.PdfReader(io.BytesIO(pdf), strict=True)
+        assert len(reader.pages) == 1
+        assert reader.metadata["/Title"] == f"GIẤY CHỨNG NHẬN - {data.recipient_name}"
+        document = pypdfium2.PdfDocument(pdf)
+        assert len(document) == 1
+        document.close()
+        text = pdf_text(pdf)
+        assert unicodedata.is_normalized("NFC", text)
+        assert data.recipient_name in text and data.number in text
+        assert "Nguyễn Văn Phong" in text  # the footer was not pushed off the page
+        assert qr_codes(pdf) == [data.verification_url]
+        # Its own QR code only, and the shipped font embedded.
+        assert image_count(pdf) == 1
+        fonts = pdf_fonts(pdf)
+        assert fonts and all(
+            name.startswith("Liberation-Serif") and embedded for name, embedded in fonts
+        )
+    assert "HẾT TÊN MÔ HÌNH" in pdf_text(pdfs[2])
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf_text(pdfs[3])
+
+
+def test_a_certificate_looks_the_same_rendered_alone_or_in_a_batch():
+    batch = batch_of_certificates()
+    for alone, batched in zip(
+        [render_certificate_pdf(data) for data in batch],
+        render.render_certificate_pdfs(batch),
+        strict=True,
+    ):
+        assert pdf_text(alone) == pdf_text(batched)
+        assert text_box(alone, "GIẤY CHỨNG NHẬN") == text_box(batched, "GIẤY CHỨNG NHẬN")
+        assert text_box(alone, "Nguyễn Văn Phong") == text_box(batched, "Nguyễn Văn Phong")
+
+
+def test_an_empty_batch_renders_nothing():
+    assert render.render_certificate_pdfs([]) == []
