@@ -777,8 +777,9 @@ class _ScaledValues(dict):
         return value
 
     def value(self, raw: Any) -> Fraction:
-        """The exact value of a raw mark seen before."""
-        return self.exact[raw]
+        """The exact value of a raw mark seen before (as itself or as its text)."""
+        exact = self.exact.get(raw)
+        return exact if exact is not None else self.exact[str(raw)]
 
 
 _Prepared = tuple[str, list[str], list[int], list[int], list[list[Any]]]
@@ -800,6 +801,13 @@ def _sheet_rows(
     in_order = itemgetter(*keys) if len(keys) > 1 else lambda sheet: (sheet[keys[0]],)
     count = len(keys)
     complete = all(set(map(len, by_judge.values())) == {count} for by_judge in sheets.values())
+    # Marks from the database come as text; numbers (Decimals from Python callers) are looked
+    # up by their exact text too, which is cheaper than hashing a fresh Decimal.
+    sample = next(
+        (v for by_judge in sheets.values() for sheet in by_judge.values() for v in sheet.values()),
+        "",
+    )
+    textual = isinstance(sample, str)
     prepared: list[_Prepared] = []
     for entry, by_judge in sheets.items():
         names = sorted(by_judge)
@@ -807,7 +815,10 @@ def _sheet_rows(
         rows: list[list[Any]] | None = None
         if complete:
             try:
-                rows = [list(map(get_int, in_order(by_judge[j]))) for j in names]
+                if textual:
+                    rows = [list(map(get_int, in_order(by_judge[j]))) for j in names]
+                else:
+                    rows = [list(map(get_int, map(str, in_order(by_judge[j])))) for j in names]
             except KeyError:
                 rows = None  # an unknown criterion: reported below
             except TypeError:  # an unhashable raw value
@@ -822,7 +833,10 @@ def _sheet_rows(
                 for criterion in sheet:
                     if criterion not in specs:
                         raise TabulationError(f"mark for unknown criterion {criterion!r}")
-                row = [get_int(sheet[key]) if key in sheet else None for key in keys]
+                row = [
+                    get_int(sheet[key] if textual else str(sheet[key])) if key in sheet else None
+                    for key in keys
+                ]
                 present = [(w, v) for w, v in zip(vector, row, strict=True) if v is not None]
                 rows.append(row)
                 numerators.append(sum(w * v for w, v in present))

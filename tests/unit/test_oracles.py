@@ -2,7 +2,7 @@
 
 The files in shared/oracles are read as they are (never edited); a small adapter per sport turns
 each into the command's JSON input, and each test asserts only what the file's notes allow.
-The Skating System cases (skating_*) are covered with the skating module, not here.
+The Skating System cases (skating_*) go through the command in test_skating_oracles.py.
 
 Diving (Sydney 2000 rule): per dive, drop the highest and lowest of the 7 judges, sum the middle
 5, times the degree of difficulty (DD) times 0.6; event total = semifinal + final. The generic
