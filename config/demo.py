@@ -780,6 +780,10 @@ FINAL_RUBRIC = [
     ),
 ]
 
+# Time allowed on stage for the talk, and its overtime penalties (from 1 minute over, 0.5
+# point; from 2 minutes over, 1 point): the head judge's timer proposes them.
+TALK_MINUTES, TALK_PENALTIES = Decimal(15), [(1, Decimal("0.5")), (2, Decimal(1))]
+
 CLUSTERS = [
     ("Cụm 1", datetime(2019, 10, 8, 8, 0, tzinfo=TZ), "Hội trường tầng 2"),
     ("Cụm 2", datetime(2019, 10, 8, 13, 30, tzinfo=TZ), "Hội trường tầng 2"),
@@ -1226,9 +1230,15 @@ class _Builder:
             rubric = Rubric.objects.create(round=round)
             order = 0
             for part_order, (part_name, criteria) in enumerate(parts, start=1):
+                talk = part_name == "Trình bày"
                 part = RubricPart.objects.create(
-                    rubric=rubric, name=nfc(part_name), order=part_order
+                    rubric=rubric,
+                    name=nfc(part_name),
+                    order=part_order,
+                    minutes=TALK_MINUTES if talk else None,
                 )
+                for minutes_over, points in TALK_PENALTIES if talk else ():
+                    part.penalty_rules.create(minutes_over=minutes_over, points=points)
                 for code, criterion_name, weight, step in criteria:
                     order += 1
                     Criterion.objects.create(
