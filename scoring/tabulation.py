@@ -183,7 +183,7 @@ class DroppedMark:
     side: str  # "highest" or "lowest"
 
 
-@dataclass
+@dataclass(slots=True)
 class EntryResult:
     entry: str
     rank: int  # a Decimal for a place shared under the Skating System (e.g. 3.5)
@@ -429,7 +429,7 @@ def sheets_from_marks(marks: Iterable[MarkInput]) -> dict[str, dict[str, dict[st
     return sheets
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """Working data of one entry: sheet scores as integers over the round's denominator."""
 
