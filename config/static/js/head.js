@@ -15,38 +15,12 @@
   const nudged = new Set();
   const applied = new Set();
 
-  const format = (template, values) =>
-    template.replace(/%\((\w+)\)s/g, (_m, name) => String(values[name]));
-  const shown = (value) => (config.decimal_comma ? String(value).replace(".", ",") : String(value));
-
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === false || value === null || value === undefined) continue;
-      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
+  const { format, el, csrfToken, newKey } = window.HoiThi;
+  const shown = (value) => window.HoiThi.decimal(value, config.decimal_comma);
 
   function say(message) {
     root.querySelector(".console-message").textContent = message || "";
   }
-
-  const newKey = () =>
-    crypto.randomUUID
-      ? crypto.randomUUID()
-      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
   async function post(url, body) {
     const response = await fetch(url, {

@@ -28,12 +28,9 @@
 
   // --- words and numbers ---------------------------------------------------------------------
 
-  function format(template, values) {
-    return template.replace(/%\((\w+)\)s/g, (_m, name) => String(values[name]));
-  }
-  function shown(value) {
-    return config.decimal_comma ? String(value).replace(".", ",") : String(value);
-  }
+  const { format, el, csrfToken, newKey } = window.HoiThi;
+  const shown = (value) => window.HoiThi.decimal(value, config.decimal_comma);
+
   // Marks and weights are exact decimals with at most 2 and 3 places: work in integers.
   function hundredths(value) {
     return Math.round(parseFloat(value) * 100);
@@ -87,17 +84,6 @@
   const marksPut = (entry, marks) =>
     store("marks", "readwrite", (s) => s.put({ id: marksId(entry), marks: marks }));
   const marksDelete = (entry) => store("marks", "readwrite", (s) => s.delete(marksId(entry)));
-
-  function newKey() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
 
   async function enqueue(kind, url, body) {
     const record = {
@@ -253,21 +239,6 @@
   setInterval(poll, POLL_MS);
 
   // --- rendering -----------------------------------------------------------------------------
-
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === false || value === null || value === undefined) continue;
-      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
 
   const criteria = () => consoleData.parts.flatMap((part) => part.criteria);
   const slotOf = (entry) => consoleData.slots.find((slot) => slot.entry === entry);

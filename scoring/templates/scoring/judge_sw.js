@@ -3,7 +3,11 @@
  * kept copy answers (marked X-From-Cache). Static files are named by content, so the cached
  * copy is always right. Writes are never touched: the page's outbox owns them. */
 const CACHE = "hoithi-judge-{{ user.pk|default:'anonymous' }}-v1";
-const PRECACHE = ["{% static 'css/app.css' %}", "{% static 'js/judge.js' %}"];
+const PRECACHE = [
+  "{% static 'css/app.css' %}",
+  "{% static 'js/common.js' %}",
+  "{% static 'js/judge.js' %}",
+];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
