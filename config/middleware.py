@@ -28,3 +28,34 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+USER_COOKIE = "hoithi_user"
+
+
+class SignedInUserCookieMiddleware:
+    """Keep a script-readable cookie naming who is logged in (an id, no secret).
+
+    A judge page kept for offline use belongs to the judge who opened it; the page compares
+    this cookie with its own judge before it sends anything, so on a shared tablet nobody's
+    queued sheets go out under somebody else's login."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = str(user.pk) if user is not None and user.is_authenticated else ""
+        if request.COOKIES.get(USER_COOKIE, "") != signed_in:
+            if signed_in:
+                response.set_cookie(
+                    USER_COOKIE,
+                    signed_in,
+                    samesite="Lax",
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    max_age=settings.SESSION_COOKIE_AGE,
+                )
+            else:
+                response.delete_cookie(USER_COOKIE, samesite="Lax")
+        return response

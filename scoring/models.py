@@ -154,6 +154,12 @@ class Penalty(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="penalty_positive"),
             models.CheckConstraint(condition=~Q(reason=""), name="penalty_has_reason"),
+            # One overtime penalty per part of a presentation: a second tap deducts nothing.
+            models.UniqueConstraint(
+                fields=["round", "entry", "part"],
+                condition=Q(part__isnull=False),
+                name="penalty_once_per_part",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -219,7 +219,7 @@ def timer_state(timer: PresentationTimer, now) -> dict:
     if timer.running_since:
         elapsed += Decimal(str((now - timer.running_since).total_seconds()))
     over = overtime_minutes(elapsed, timer.part.minutes)
-    rules = timer.part.penalty_rules.values_list("minutes_over", "points")
+    rules = [(rule.minutes_over, rule.points) for rule in timer.part.penalty_rules.all()]
     return {
         "entry": timer.entry_id,
         "part": timer.part_id,
@@ -274,9 +274,17 @@ def session_progress(session) -> dict:
             }
         )
     now = timezone.now()
-    timers = PresentationTimer.objects.filter(
-        round_id=session.round_id, entry_id__in=[slot.entry_id for slot in slots]
-    ).select_related("part")
+    entry_ids = [slot.entry_id for slot in slots]
+    timers = (
+        PresentationTimer.objects.filter(round_id=session.round_id, entry_id__in=entry_ids)
+        .select_related("part")
+        .prefetch_related("part__penalty_rules")
+    )
+    penalised = set(
+        Penalty.objects.filter(
+            round_id=session.round_id, entry_id__in=entry_ids, part__isnull=False
+        ).values_list("entry_id", "part_id")
+    )
     return {
         "current_position": session.current_position,
         "panel": [
@@ -293,7 +301,13 @@ def session_progress(session) -> dict:
             .order_by("order", "id")
             .values("id", "name", "minutes")
         ),
-        "timers": [timer_state(timer, now) for timer in timers],
+        "timers": [
+            {
+                **timer_state(timer, now),
+                "penalty_applied": (timer.entry_id, timer.part_id) in penalised,
+            }
+            for timer in timers
+        ],
         "entries": rows,
     }
 

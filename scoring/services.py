@@ -790,12 +790,19 @@ def apply_penalty(
     points = Decimal(str(points))
     if points <= 0:
         raise DomainError(_("A penalty deducts a positive number of points."), field="points")
-    with transaction.atomic():
-        penalty = Penalty.objects.create(
-            round=round, entry=entry, part=part, points=points, reason=reason, created_by=actor
-        )
-        round_id = round.pk
-        transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
+    if part is not None and Penalty.objects.filter(round=round, entry=entry, part=part).exists():
+        raise DomainError(_("This part's overtime penalty is already applied."), field="part")
+    round_id = round.pk
+    try:
+        with transaction.atomic():
+            penalty = Penalty.objects.create(
+                round=round, entry=entry, part=part, points=points, reason=reason, created_by=actor
+            )
+            transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
+    except IntegrityError as error:  # the same penalty, applied at the same instant
+        raise DomainError(
+            _("This part's overtime penalty is already applied."), field="part"
+        ) from error
     return penalty
 
 

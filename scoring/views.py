@@ -110,6 +110,10 @@ def _judge_text() -> dict[str, str]:
         "reason_needed": _("Give a reason."),
         "clear": _("Clear"),
         "nudge": _("Reminder from the head judge: your sheet for “%(title)s” is still missing."),
+        "other_judge": _(
+            "Another judge has logged in on this tablet since this page was opened. Reload "
+            "the page with the network on."
+        ),
     }
 
 

@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError
-from contest.models import Entry
+from contest.models import Entry, Role
 from scheduling.models import Session
+from scheduling.selectors import require_session_staff
 from scoring import services
 from scoring.api.serializers import NudgeInputSerializer
 
@@ -24,6 +25,8 @@ class NudgeView(APIView):
         session = get_object_or_404(
             Session.objects.select_related("round__contest", "panel"), pk=pk
         )
+        # Who asks comes first: nobody else learns which judges and entries exist.
+        require_session_staff(request.user, session, Role.ORGANISER, Role.SECRETARY)
         serializer = NudgeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

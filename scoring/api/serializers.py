@@ -11,6 +11,8 @@ from scoring.models import Ranking, ScoreSheet, Standing
 class ScoreSheetInputSerializer(serializers.Serializer):
     round = id_field()
     entry = id_field()
+    # The judge the tablet wrote the sheet for: a queued sheet never lands under another login.
+    judge = id_field(required=False)
     marks = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=20), allow_empty=True
     )
@@ -120,6 +122,7 @@ class ReasonSerializer(serializers.Serializer):
 class DeclarationSerializer(serializers.Serializer):
     round = id_field()
     entry = id_field()
+    judge = id_field(required=False)
     participation = serializers.ChoiceField(choices=["abstained", "conflict"])
     reason = serializers.CharField(max_length=2000)
 

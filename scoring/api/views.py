@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round, Session
@@ -56,6 +56,14 @@ def round_and_entry(round_id: int, entry_id: int) -> tuple[Round, Entry]:
     return round, entry_of(round, entry_id)
 
 
+def written_by(request, data: dict) -> None:
+    """A tablet names the judge it wrote the sheet for: a sheet queued under one judge's login
+    and sent after another judge logged in on the same tablet is refused, never filed under the
+    wrong name."""
+    if "judge" in data and data["judge"] != request.user.pk:
+        raise NotAllowed(_("This sheet was written under another judge's login."))
+
+
 def entry_of(round: Round, entry_id: int) -> Entry:
     entry = Entry.objects.filter(pk=entry_id, contest_id=round.contest_id).first()
     if entry is None:
@@ -74,6 +82,7 @@ class ScoreSheetSubmitView(APIView):
         serializer = ScoreSheetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        written_by(request, data)
         # One query for the round, the entry and the judge's seat on its panel; only when it
         # finds nothing are the round and the entry looked up, to say which one is wrong.
         slot = slot_for_judging(request.user, data["round"], data["entry"])
@@ -158,6 +167,7 @@ class DeclarationView(APIView):
         serializer = DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        written_by(request, data)
         round, entry = round_and_entry(data["round"], data["entry"])
         sheet = services.declare_not_scoring(
             judge=request.user,

@@ -163,3 +163,51 @@ def test_public_results_never_show_individual_judges(scheduled):
     )
     assert unpublished.status_code == 200
     assert Client().get(f"/api/public/contests/{world.contest.slug}/results/").json() == []
+
+
+def test_a_sheet_queued_under_one_judges_login_is_refused_under_another(scheduled):
+    world = scheduled.world
+    body = {
+        "round": world.final.pk,
+        "entry": scheduled.entries[1].pk,
+        "marks": {"content": "8", "delivery": "8"},
+        "judge": world.judges[1].pk,  # written on judge2's page
+    }
+    other = client_for(world.judges[2])  # judge3 has logged in on the tablet since
+    refused = post_json(other, "/api/score-sheets/", body)
+    assert refused.status_code == 403
+    assert not ScoreSheet.objects.filter(entry=scheduled.entries[1]).exists()
+    assert post_json(client_for(world.judges[1]), "/api/score-sheets/", body).status_code == 201
+
+
+def test_a_lapsed_login_is_told_apart_from_a_refusal(scheduled):
+    from django.test import Client
+
+    body = {"round": scheduled.world.final.pk, "entry": scheduled.entries[1].pk, "marks": {}}
+    response = Client().post(
+        "/api/score-sheets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert response.status_code == 403 and response.json()["code"] == "login_required"
+    judge = client_for(scheduled.world.judges[2])
+    not_on_panel = post_json(judge, "/api/score-sheets/", {**body, "entry": 999999})
+    assert "code" not in not_on_panel.json()
+
+
+def test_a_parts_overtime_penalty_is_deducted_once(scheduled):
+    world = scheduled.world
+    part = RubricPart.objects.get(rubric__round=world.final, order=2)
+    part.penalty_rules.create(minutes_over=1, points="0.5")
+    url = f"/api/rounds/{world.final.pk}/penalties/"
+    body = {"entry": scheduled.entries[2].pk, "part": part.pk, "minutes_over": "1.5"}
+    head = client_for(world.judges[0])
+    assert post_json(head, url, {**body, "reason": "Quá giờ"}).status_code == 201
+    again = post_json(head, url, {**body, "reason": "Quá giờ (bấm lại)"})
+    assert again.status_code == 400 and "part" in again.json()
+    assert Penalty.objects.filter(entry=scheduled.entries[2]).count() == 1
+    # The console, reloaded, knows the penalty is in.
+    timers = f"/api/rounds/{world.final.pk}/timers/"
+    for action in ("start", "stop"):
+        timer = {"entry": scheduled.entries[2].pk, "part": part.pk, "action": action}
+        assert post_json(head, timers, timer).status_code == 200
+    progress = head.get(f"/api/sessions/{scheduled.session.pk}/progress/").json()
+    assert [t["penalty_applied"] for t in progress["timers"]] == [True]

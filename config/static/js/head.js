@@ -123,13 +123,14 @@
             el("button", { type: "button", "data-testid": "timer-start-" + part.id, disabled: timer && timer.running, onclick: () => run("start") }, text.start),
             el("button", { type: "button", class: "secondary", disabled: !timer || !timer.running, onclick: () => run("pause") }, text.pause),
             el("button", { type: "button", class: "secondary", "data-testid": "timer-stop-" + part.id, disabled: !timer || timer.stopped, onclick: () => run("stop") }, text.stop),
-            penalty && config.can_penalise && !applied.has(key)
+            penalty && config.can_penalise && !applied.has(key) && !timer.penalty_applied
               ? el(
                   "button",
                   {
                     type: "button",
                     "data-testid": "apply-penalty-" + part.id,
-                    onclick: async () => {
+                    onclick: async (event) => {
+                      event.currentTarget.disabled = true; // one tap, one request
                       const done = await post(config.penalties_url, {
                         entry: row.entry,
                         part: part.id,
@@ -142,7 +143,7 @@
                   },
                   format(text.apply, { points: shown(timer.proposed_penalty) })
                 )
-              : applied.has(key)
+              : applied.has(key) || (timer && timer.penalty_applied)
                 ? el("span", { class: "badge submitted" }, text.applied)
                 : null
           )

@@ -15,6 +15,18 @@
   const text = read("judge-text");
   let consoleData = read("judge-data");
 
+  // A page kept offline belongs to the judge who opened it: if somebody else has logged in on
+  // this tablet since, it neither scores nor sends anything.
+  const signedIn = (document.cookie.match(/(?:^|;\s*)hoithi_user=([^;]*)/) || [])[1] || "";
+  if (signedIn !== String(config.user)) {
+    const notice = document.createElement("p");
+    notice.className = "notice";
+    notice.dataset.testid = "other-judge";
+    notice.textContent = text.other_judge;
+    root.replaceChildren(notice);
+    return;
+  }
+
   const POLL_MS = 3000;
   const TICK_MS = 2000;
   const MAX_BACKOFF_MS = 30000;
@@ -83,9 +95,9 @@
   const marksGet = (entry) => store("marks", "readonly", (s) => s.get(marksId(entry)));
   const marksPut = (entry, marks) =>
     store("marks", "readwrite", (s) => s.put({ id: marksId(entry), marks: marks }));
-  const marksDelete = (entry) => store("marks", "readwrite", (s) => s.delete(marksId(entry)));
 
   async function enqueue(kind, url, body) {
+    body = { ...body, judge: config.user };
     const record = {
       key: newKey(),
       kind: kind,
@@ -151,20 +163,32 @@
       return "network";
     }
     setOnline(true);
-    if (response.ok) {
-      const sheet = await response.json().catch(() => null);
-      if (sheet && sheet.entry) consoleData.sheets[String(sheet.entry)] = sheet;
+    const answer = await response.json().catch(() => null);
+    // Only the API's own answer for this very sheet settles it (a captive portal or a login
+    // page may answer 200 too).
+    if (response.ok && !response.redirected && answer && answer.entry === record.entry) {
+      if (answer.round === consoleData.session.round) {
+        consoleData.sheets[String(answer.entry)] = answer;
+        state.consoleEtag = null; // the next poll brings the server's copy in full
+      }
       await outboxDelete(record.key);
-      await marksDelete(record.entry);
+      await store("marks", "readwrite", (s) => s.delete(record.round + ":" + record.entry));
       return "sent";
     }
-    // 409: the same key is still being processed; 429 and 5xx: try again later.
-    if (response.status === 409 || response.status === 429 || response.status >= 500) {
+    // 409: the same key is still being processed; 429 and 5xx: try again later; a lapsed
+    // login waits for the judge to log in again.
+    const problem = answer || {};
+    if (
+      response.status === 409 ||
+      response.status === 429 ||
+      response.status >= 500 ||
+      problem.code === "login_required" ||
+      response.ok
+    ) {
       await backOff(record, response.headers.get("Retry-After"));
       return "later";
     }
     // Any other answer is final for this request: the judge (and the head judge) must see it.
-    const problem = await response.json().catch(() => ({}));
     record.state = "refused";
     record.error = describe(problem) || String(response.status);
     await outboxPut(record);

@@ -42,11 +42,14 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Only this worker's own cache: never a page kept for another judge.
+const ownCache = () => caches.open(CACHE);
+
 async function cacheFirst(request) {
-  const cached = await caches.match(request);
+  const cached = await (await ownCache()).match(request);
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) (await caches.open(CACHE)).put(request, response.clone());
+  if (response.ok) (await ownCache()).put(request, response.clone());
   return response;
 }
 
@@ -55,11 +58,11 @@ async function networkFirst(request) {
     const response = await fetch(request);
     // A redirect to the login page is not the judge's page: never keep it in its place.
     if (response.ok && !response.redirected) {
-      (await caches.open(CACHE)).put(request, response.clone());
+      (await ownCache()).put(request, response.clone());
     }
     return response;
   } catch (error) {
-    const cached = await caches.match(request, { ignoreVary: true });
+    const cached = await (await ownCache()).match(request, { ignoreVary: true });
     if (!cached) throw error;
     const headers = new Headers(cached.headers);
     headers.set("X-From-Cache", "1");
