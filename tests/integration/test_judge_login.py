@@ -92,3 +92,16 @@ def test_five_wrong_passwords_lock_the_account_not_the_venue(world, forget_failu
         "/accounts/login/", {"username": "judge3", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
     )
     assert other.status_code == 302
+
+
+def test_the_page_can_tell_who_is_signed_in_on_the_tablet(world):
+    from django.test import Client
+
+    from tests.world import PASSWORD
+
+    tablet = Client()
+    tablet.post("/accounts/login/", {"username": "judge2", "password": PASSWORD})
+    assert tablet.cookies["hoithi_user"].value == str(world.judges[1].pk)
+    assert not tablet.cookies["hoithi_user"]["httponly"]  # the judge page's script reads it
+    tablet.post("/accounts/logout/")
+    assert tablet.cookies["hoithi_user"].value == ""  # deleted
