@@ -16,7 +16,12 @@ from config.memory import cyclic_gc_paused
 from contest.models import Contest, ContestTransition, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import PanelSeat, Round, Slot
-from scheduling.selectors import require_session_staff, session_of, slot_for_judging
+from scheduling.selectors import (
+    heads_panel,
+    require_session_staff,
+    session_of,
+    slot_for_judging,
+)
 from scoring import awards, selectors, snapshots, tabulation
 from scoring.models import (
     Award,
@@ -387,17 +392,8 @@ def unlock_score_sheet(*, sheet: ScoreSheet, actor, reason: str) -> ScoreSheet:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Unlocking a sheet needs a written reason."), field="reason")
-    slot = (
-        Slot.objects.select_related("session")
-        .filter(round_id=sheet.round_id, entry_id=sheet.entry_id)
-        .first()
-    )
-    if (
-        slot is None
-        or not PanelSeat.objects.filter(
-            panel_id=slot.session.panel_id, judge=actor, role=PanelSeat.Role.HEAD_JUDGE
-        ).exists()
-    ):
+    session = session_of(sheet.round_id, sheet.entry_id)
+    if session is None or not heads_panel(actor, session):
         raise NotAllowed(_("Only the head judge of this panel can unlock its sheets."))
     with transaction.atomic():
         sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
