@@ -191,7 +191,12 @@ def test_compose_services_and_their_wiring():
         assert depends["redis"]["condition"] == "service_healthy"
 
     web = services["web"]
-    assert web["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert web["command"][:4] == [
+        "gunicorn",
+        "-c",
+        "config/gunicorn.conf.py",
+        "config.wsgi:application",
+    ]
     assert "0.0.0.0:8000" in web["command"]
     assert "8000:8000" in web["ports"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
@@ -233,13 +238,14 @@ def test_dockerfile_builds_a_non_root_gunicorn_image():
     assert "PYTHONUNBUFFERED=1" in dockerfile
     assert re.search(r"^EXPOSE 8000$", dockerfile, re.M)
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
+    # The tuned settings (workers, threads, keep-alive) live in one file for every launcher.
     assert cmd and json.loads(cmd[1]) == [
         "gunicorn",
+        "-c",
+        "config/gunicorn.conf.py",
         "config.wsgi:application",
         "--bind",
         "0.0.0.0:8000",
-        "--workers",
-        "3",
         "--access-logfile",
         "-",
     ]
