@@ -10,11 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError
-from contest.models import Entry, Role
+from contest.models import Role
 from scheduling.models import Session
 from scheduling.selectors import require_session_staff
 from scoring import services
 from scoring.api.serializers import NudgeInputSerializer
+from scoring.api.views import entry_of
 
 
 class NudgeView(APIView):
@@ -33,9 +34,7 @@ class NudgeView(APIView):
         judge = get_user_model().objects.filter(pk=data["judge"]).first()
         if judge is None:
             raise DomainError(_("No such judge."), field="judge")
-        entry = Entry.objects.filter(pk=data["entry"], contest_id=session.round.contest_id).first()
-        if entry is None:
-            raise DomainError(_("No such entry in this round's contest."), field="entry")
+        entry = entry_of(session.round, data["entry"])
         nudge = services.nudge_judge(session=session, judge=judge, entry=entry, actor=request.user)
         return Response(
             {

@@ -91,7 +91,7 @@
   const outboxPut = (record) => store("outbox", "readwrite", (s) => s.put(record));
   const outboxDelete = (key) => store("outbox", "readwrite", (s) => s.delete(key));
   // Marks being typed survive a reload or a flat battery too.
-  const marksId = (entry) => consoleData.session.round + ":" + entry;
+  const marksId = (entry, round = consoleData.session.round) => round + ":" + entry;
   const marksGet = (entry) => store("marks", "readonly", (s) => s.get(marksId(entry)));
   const marksPut = (entry, marks) =>
     store("marks", "readwrite", (s) => s.put({ id: marksId(entry), marks: marks }));
@@ -172,7 +172,7 @@
         state.consoleEtag = null; // the next poll brings the server's copy in full
       }
       await outboxDelete(record.key);
-      await store("marks", "readwrite", (s) => s.delete(record.round + ":" + record.entry));
+      await store("marks", "readwrite", (s) => s.delete(marksId(record.entry, record.round)));
       return "sent";
     }
     // 409: the same key is still being processed; 429 and 5xx: try again later; a lapsed
