@@ -107,7 +107,8 @@ def _allocate_certificates(batch: CertificateBatch) -> None:
             certificate.person_id: certificate
             for certificate in certificates.filter(kind__in=RESULT_KINDS, revoked_at__isnull=True)
         }
-        serial = certificates.aggregate(s=Max("serial"))["s"] or 0
+        last_serials = certificates.order_by().values("kind").annotate(s=Max("serial"))
+        serials = dict(last_serials.values_list("kind", "s"))
         revoked, new = [], []
         for standing in standings:
             award = awards.get(standing.entry_id)
@@ -119,7 +120,7 @@ def _allocate_certificates(batch: CertificateBatch) -> None:
                     continue
                 if held:
                     revoked.append(held.pk)
-                serial += 1
+                serials[kind] = serial = serials.get(kind, 0) + 1
                 new.append(
                     Certificate(
                         contest_id=batch.contest_id,
@@ -128,8 +129,10 @@ def _allocate_certificates(batch: CertificateBatch) -> None:
                         person=person,
                         entry=standing.entry,
                         award=award,
+                        prize=award.prize if award else None,
+                        unit_id=standing.entry.unit_id,
                         serial=serial,
-                        verification_code=secrets.token_urlsafe(12),
+                        verification_code=new_verification_code(),
                         recipient_name=person.full_name,
                         achievement=achievement,
                         issued_on=timezone.localdate(),
@@ -137,6 +140,11 @@ def _allocate_certificates(batch: CertificateBatch) -> None:
                 )
         Certificate.objects.filter(pk__in=revoked).update(revoked_at=now)
         Certificate.objects.bulk_create(new)
+
+
+def new_verification_code() -> str:
+    """128 random bits, URL-safe (22 characters): not guessable, not enumerable."""
+    return secrets.token_urlsafe(16)
 
 
 def verification_url(certificate: Certificate) -> str:

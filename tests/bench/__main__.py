@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import random
+import sys
 import time
 from decimal import Decimal
 
@@ -75,9 +76,19 @@ def bench_tabulation(entries: int = 2000, judges: int = 9, criteria: int = 6) ->
     emit("tabulate_weighted_mean_in_memory", time.perf_counter() - started, "s", marks=len(marks))
 
 
+BENCHMARKS = {
+    "tabulation": bench_tabulation,
+    "round_recompute": lambda: bench_round_recompute(emit),
+    "judges_load": lambda: bench_judges_load(emit),
+    "certificate_render": bench_certificate_render,
+    "certificates_batched": lambda: bench_certificates_batched(emit),
+}
+
 if __name__ == "__main__":
-    bench_tabulation()
-    bench_round_recompute(emit)
-    bench_judges_load(emit)
-    bench_certificate_render()
-    bench_certificates_batched(emit)
+    # `make bench` runs them all; `make bench ONLY="round_recompute"` a chosen few.
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    for name in chosen:
+        BENCHMARKS[name]()

@@ -34,8 +34,14 @@ def test_batch_issues_prize_and_participation_certificates_with_gapless_serials(
     world = published.world
     batch = services.request_certificates(contest=world.contest, actor=world.organiser)
     services.render_batch(batch.pk)
-    certificates = list(Certificate.objects.order_by("serial"))
-    assert [c.serial for c in certificates] == [1, 2, 3]
+    certificates = list(Certificate.objects.order_by("kind", "serial"))
+    # Numbered gaplessly within each kind: prize certificates 1, 2; participation 1.
+    assert [(c.kind, c.serial) for c in certificates] == [
+        ("participation", 1),
+        ("prize", 1),
+        ("prize", 2),
+    ]
+    certificates = [certificates[1], certificates[2], certificates[0]]
     assert [c.achievement for c in certificates] == [
         "Đã đạt Giải Nhất",
         "Đã đạt Giải Nhì",
@@ -93,8 +99,14 @@ def test_republished_results_revoke_and_reissue_changed_prizes(published):
     third.refresh_from_db()
     assert third.revoked_at is not None
     reissued = Certificate.objects.get(entry=published.entries[2], revoked_at__isnull=True)
-    assert (reissued.achievement, reissued.kind, reissued.serial) == ("Đã đạt Giải Nhì", "prize", 4)
-    assert sorted(Certificate.objects.values_list("serial", flat=True)) == [1, 2, 3, 4]
+    # The third prize certificate of the contest; the revoked participation one keeps its 1.
+    assert (reissued.achievement, reissued.kind, reissued.serial) == ("Đã đạt Giải Nhì", "prize", 3)
+    assert sorted(Certificate.objects.values_list("kind", "serial")) == [
+        ("participation", 1),
+        ("prize", 1),
+        ("prize", 2),
+        ("prize", 3),
+    ]
     page = Client().get(f"/verify/{third.verification_code}/").content.decode()
     assert "This certificate has been revoked." in page
     assert third not in selectors.certificates_of(third.person.user)
