@@ -488,12 +488,14 @@ def compute_ranking(*, round: Round) -> Ranking:
         # ranking then describes exactly the marks it was computed from.
         with transaction.atomic(), cyclic_gc_paused():
             connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return _compute_ranking(round, rubric, specs)
+            return _compute_ranking(round, rubric, specs, in_parallel=True)
     with transaction.atomic(), cyclic_gc_paused():
         return _compute_ranking(round, rubric, specs)
 
 
-def _compute_ranking(round: Round, rubric: Rubric, specs: list) -> Ranking:
+def _compute_ranking(
+    round: Round, rubric: Rubric, specs: list, *, in_parallel: bool = False
+) -> Ranking:
     # Serialise snapshot writers of this round.
     Round.objects.select_for_update().get(pk=round.pk)
     newest = Ranking.objects.filter(round=round).order_by("-version").first()
@@ -501,7 +503,7 @@ def _compute_ranking(round: Round, rubric: Rubric, specs: list) -> Ranking:
     sheet_count, fingerprint, changed_at = selectors.sheets_state(round)
     if newest and newest.sheets_fingerprint == fingerprint:
         return newest  # the common case: a sheet this snapshot already saw
-    sheets = selectors.counted_marks(round)
+    sheets = selectors.counted_marks(round, in_parallel=in_parallel)
     penalties = selectors.penalties_by_entry(round)
     parameters = {
         "method": rubric.method,

@@ -1,5 +1,7 @@
 """Ranking snapshots: computed from submitted sheets, versioned, caught up by the reconciler."""
 
+import threading
+
 import pytest
 from django.db.models import F
 
@@ -226,3 +228,46 @@ def test_marks_reach_the_engine_the_same_from_postgresql_as_from_the_orm(schedul
         str(first.pk): {str(world.judges[1].pk): {"content": "8.00", "delivery": "7.50"}},
         str(second.pk): {str(world.judges[2].pk): {"content": "8.00", "delivery": "7.50"}},
     }
+
+
+@pytest.mark.postgres
+def test_halves_read_on_two_connections_see_one_snapshot(scheduled, transactional_db):
+    """Outside any transaction (as in the Celery task), the marks are read in two halves on
+    two connections sharing one snapshot: together they are exactly the one-query read, and a
+    sheet committed meanwhile by someone else is in neither."""
+    from django.db import connection, transaction
+
+    from scoring import selectors
+    from tests.integration.conftest import score_all
+
+    world = scheduled.world
+    score_all(scheduled)
+    with transaction.atomic():
+        connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        whole = selectors.counted_marks(world.final)
+        # Committed on another connection after this transaction's snapshot was taken.
+        thread = threading.Thread(target=_submit_a_late_sheet, args=(scheduled,))
+        thread.start()
+        thread.join()
+        halves = selectors.counted_marks(world.final, in_parallel=True)
+    assert halves == whole
+    assert {int(entry) % 2 for entry in halves} == {0, 1}  # both halves hold entries
+    assert selectors.counted_marks(world.final) != whole  # the late sheet, now visible
+
+    ranking = services.compute_ranking(round=world.final)  # the parallel path, committed
+    assert ranking.standings.count() == len(scheduled.entries)
+
+
+def _submit_a_late_sheet(scheduled) -> None:
+    from django.db import connection
+
+    try:
+        services.save_score_sheet(
+            judge=scheduled.world.judges[0],
+            round=scheduled.world.final,
+            entry=scheduled.entries[-1],
+            marks={"content": "1", "delivery": "1"},
+            submit=True,
+        )
+    finally:
+        connection.close()
