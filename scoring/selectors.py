@@ -1,3 +1,4 @@
+import hashlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from scoring.models import (
     Penalty,
     PresentationTimer,
     Ranking,
+    Rubric,
     RubricPart,
     ScoreSheet,
     Standing,
@@ -360,6 +362,55 @@ def _plain(value: Decimal) -> str:
 
 # A reminder from the head judge stays on the judge's tablet this long, or until the sheet is in.
 NUDGES_SHOWN_FOR = timedelta(minutes=30)
+
+
+def console_refresh_period() -> int:
+    """The number of the current minute: the judge's console document is rebuilt at least
+    once in each."""
+    return int(timezone.now().timestamp() // 60)
+
+
+def judge_console_tag(judge, session) -> str:
+    """A tag that changes whenever the judge's console document may: the stage, the round's
+    status, the running order, the rubric, the judge's sheets in the round and the reminders
+    sent to them. One query, so that the tablets' polls cost little while nothing changes.
+    The current minute is part of it, so the document is rebuilt at least once a minute
+    whatever else changes (an edited title; a reminder that expires)."""
+    from scheduling.models import Session, Slot
+
+    slots, sheets = Slot._meta.db_table, ScoreSheet._meta.db_table
+    with connection.cursor() as cursor:
+        # Slots: the set of (position, entry) pairs, each squared modulo a prime before
+        # summing (a linear hash would sum to the same total when two entries swap places).
+        cursor.execute(
+            f"""
+            SELECT session.current_position, round.status,
+                   (SELECT count(*) FROM {slots} WHERE session_id = session.id),
+                   (SELECT sum(pair * pair %% 2147483647) FROM (
+                        SELECT (CAST(coalesce(position, 0) AS BIGINT) * 1000003 + entry_id)
+                               %% 2147483647 AS pair
+                          FROM {slots} WHERE session_id = %s
+                   ) AS pairs),
+                   (SELECT count(*) + sum(criterion.id) FROM {Criterion._meta.db_table} AS criterion
+                      JOIN {Rubric._meta.db_table} AS rubric ON rubric.id = criterion.rubric_id
+                     WHERE rubric.round_id = session.round_id),
+                   (SELECT count(*) + sum(version) FROM {sheets}
+                     WHERE judge_id = %s AND round_id = session.round_id),
+                   (SELECT max(updated_at) FROM {sheets}
+                     WHERE judge_id = %s AND round_id = session.round_id),
+                   (SELECT max(id) FROM {Nudge._meta.db_table}
+                     WHERE judge_id = %s AND session_id = session.id)
+              FROM {Session._meta.db_table} AS session
+              JOIN {Round._meta.db_table} AS round ON round.id = session.round_id
+             WHERE session.id = %s
+            """,
+            [session.pk, judge.pk, judge.pk, judge.pk, session.pk],
+        )
+        state = cursor.fetchone()
+    digest = hashlib.sha256(
+        repr((judge.pk, session.pk, console_refresh_period(), state)).encode()
+    ).hexdigest()
+    return f'"{digest[:32]}"'
 
 
 def judge_console(judge, session, seat=None) -> dict:

@@ -136,3 +136,82 @@ def test_a_reminder_shows_on_the_judges_tablet_until_the_sheet_is_in(scheduled):
         url, {"judge": head.pk, "entry": scheduled.entries[0].pk}, format="json"
     )
     assert own_unit.status_code == 400
+
+
+def test_the_tablets_poll_gets_304_until_something_it_shows_changes(
+    scheduled, django_assert_max_num_queries, monkeypatch
+):
+    from scoring import selectors
+
+    monkeypatch.setattr(selectors, "console_refresh_period", lambda: 1)
+    world = scheduled.world
+    judge, entry = world.judges[1], scheduled.entries[1]
+    console = f"/judge/sessions/{scheduled.session.pk}/console.json"
+    tablet = client_for(judge)
+
+    def poll(etag):
+        return tablet.get(console, headers={"If-None-Match": etag})
+
+    etag = tablet.get(console)["ETag"]
+    # Nothing changed: answered from one state query, without building the document (login,
+    # session and seat lookups aside).
+    with django_assert_max_num_queries(5):
+        assert poll(etag).status_code == 304
+
+    changes = [
+        lambda: client_for(world.secretary).post(
+            f"/api/sessions/{scheduled.session.pk}/advance/",
+            {"position": 2},
+            content_type="application/json",
+        ),
+        lambda: client_for(world.judges[0]).post(
+            f"/api/sessions/{scheduled.session.pk}/nudges/",
+            {"judge": judge.pk, "entry": entry.pk},
+            format="json",
+        ),
+        lambda: services.save_score_sheet(
+            judge=judge,
+            round=world.final,
+            entry=entry,
+            marks={"content": "8"},
+            submit=False,
+        ),
+        lambda: services.save_score_sheet(
+            judge=judge,
+            round=world.final,
+            entry=entry,
+            marks={"content": "8", "delivery": "7"},
+            submit=True,
+        ),
+        # A redraw that only swaps two entries.
+        lambda: _swap_first_two_positions(scheduled.session),
+        # A minute later, whatever happened: rebuilt.
+        lambda: monkeypatch.setattr(selectors, "console_refresh_period", lambda: 2),
+    ]
+    for change in changes:
+        change()
+        response = poll(etag)
+        assert response.status_code == 200, changes.index(change)
+        assert response["ETag"] != etag
+        etag = response["ETag"]
+        assert poll(etag).status_code == 304
+    # Another judge's sheet is none of this tablet's business: no new document.
+    services.save_score_sheet(
+        judge=world.judges[2],
+        round=world.final,
+        entry=entry,
+        marks={"content": "6", "delivery": "6"},
+        submit=True,
+    )
+    assert poll(etag).status_code == 304
+
+
+def _swap_first_two_positions(session) -> None:
+    first, second = session.slots.order_by("position")[:2]
+    positions = first.position, second.position
+    first.position, second.position = None, None
+    first.save(update_fields=["position"])
+    second.save(update_fields=["position"])
+    first.position, second.position = positions[1], positions[0]
+    first.save(update_fields=["position"])
+    second.save(update_fields=["position"])
