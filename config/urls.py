@@ -35,7 +35,24 @@ urlpatterns = [
     path("entries/<int:pk>/decide/", contest_views.entry_decide, name="entry-decide"),
     path("rounds/<int:pk>/schedule/", scheduling_views.round_schedule, name="round-schedule"),
     path("rounds/<int:pk>/status/", scheduling_views.round_status, name="round-status"),
+    path(
+        "rounds/<int:pk>/assign-judges/",
+        scheduling_views.round_assign_judges,
+        name="round-assign-judges",
+    ),
     path("sessions/<int:pk>/draw/", scheduling_views.session_draw, name="session-draw"),
+    path(
+        "sessions/<int:pk>/running-order.pdf",
+        scheduling_views.running_order_pdf,
+        name="running-order-pdf",
+    ),
+    path(
+        "rounds/<int:pk>/schedule.xlsx",
+        scheduling_views.round_schedule_xlsx,
+        name="round-schedule-xlsx",
+    ),
+    path("me/schedule/", scheduling_views.my_schedule, name="my-schedule"),
+    path("calendar/<str:token>/feed.ics", scheduling_views.calendar_feed, name="calendar-feed"),
     path("judge/", scoring_views.judge_home, name="judge-home"),
     path("judge/sessions/<int:pk>/", scoring_views.judge_session, name="judge-session"),
     path(

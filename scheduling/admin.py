@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from scheduling.models import Draw, Panel, PanelSeat, Room, Round, Session, Slot
+from scheduling.models import Draw, JudgeConflict, Panel, PanelSeat, Room, Round, Session, Slot
 
 
 @admin.register(Round)
@@ -39,3 +39,10 @@ class DrawAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Room)
+
+
+@admin.register(JudgeConflict)
+class JudgeConflictAdmin(admin.ModelAdmin):
+    list_display = ["judge", "contest", "entry", "unit", "declared_at"]
+    list_filter = ["contest"]
+    raw_id_fields = ["entry"]

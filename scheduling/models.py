@@ -202,3 +202,46 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} @ {self.drawn_at:%Y-%m-%d %H:%M}"
+
+
+class JudgeConflict(models.Model):
+    """A conflict of interest a judge declared before the round, beyond their own unit: with one
+    entry or with a whole unit. Judge assignment never seats them on a panel that sees it."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="judge_conflicts")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_conflicts"
+    )
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contest", "judge", "id"]
+        verbose_name = _("declared conflict of interest")
+        verbose_name_plural = _("declared conflicts of interest")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True, unit__isnull=False)
+                | Q(entry__isnull=False, unit__isnull=True),
+                name="judge_conflict_entry_or_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "judge", "entry"],
+                condition=Q(entry__isnull=False),
+                name="judge_conflict_entry_once",
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "judge", "unit"],
+                condition=Q(unit__isnull=False),
+                name="judge_conflict_unit_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.judge_id} × {self.entry_id or self.unit_id}"

@@ -5,13 +5,24 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.errors import DomainError
 from contest.models import Contest, Entry, Membership, Role
 from contest.selectors import require_role
-from scheduling import draw
-from scheduling.models import Draw, Panel, PanelSeat, Room, Round, RoundTransition, Session, Slot
-from scheduling.selectors import require_session_staff
+from scheduling import assignment, draw
+from scheduling.models import (
+    Draw,
+    JudgeConflict,
+    Panel,
+    PanelSeat,
+    Room,
+    Round,
+    RoundTransition,
+    Session,
+    Slot,
+)
+from scheduling.selectors import judge_assignment_input, require_session_staff
 from scheduling.signals import round_closed
 
 
@@ -207,3 +218,135 @@ def advance_session(*, session: Session, position: int, actor) -> Session:
     session.current_position = position
     session.save(update_fields=["current_position"])
     return session
+
+
+def _judge_of(contest: Contest, judge) -> None:
+    if not Membership.objects.filter(
+        contest=contest, user=judge, role__in=[Role.JUDGE, Role.HEAD_JUDGE]
+    ).exists():
+        raise DomainError(
+            _("Not a judge of this contest: %(users)s") % {"users": judge.get_username()},
+            field="judge",
+        )
+
+
+def declare_judge_conflict(
+    *, contest: Contest, judge, actor, entry: Entry | None = None, unit=None, reason: str = ""
+) -> JudgeConflict:
+    """Record a judge's conflict of interest with one entry or a whole unit, before judges are
+    assigned: the assignment then keeps the judge off any panel that sees it."""
+    require_role(actor, contest, Role.ORGANISER)
+    _judge_of(contest, judge)
+    if (entry is None) == (unit is None):
+        raise DomainError(_("Name either an entry or a unit."), field="entry")
+    if entry is not None and entry.contest_id != contest.pk:
+        raise DomainError(_("An entry is not part of this contest."), field="entry")
+    try:
+        with transaction.atomic():
+            return JudgeConflict.objects.create(
+                contest=contest, judge=judge, entry=entry, unit=unit, reason=reason.strip()
+            )
+    except IntegrityError as error:
+        raise DomainError(_("This conflict is already declared.")) from error
+
+
+# How each rule that judge assignment could not meet is told to the organiser.
+INFEASIBLE_MESSAGES = {
+    "no_head_in_pool": gettext_lazy(
+        "No judge in the pool can head a panel: give experienced judges the head judge role."
+    ),
+    "judges_overall": gettext_lazy(
+        "Not enough judges overall: panel '%(panel)s' needs %(needed)d judges but the pool "
+        "has %(available)d."
+    ),
+    "panel_conflicts": gettext_lazy(
+        "Panel '%(panel)s' needs %(needed)d judges but only %(available)d judges have no "
+        "conflict with its entries and are free at that time."
+    ),
+    "panel_head": gettext_lazy(
+        "No head judge available for panel '%(panel)s': none of the %(heads)d judges able to "
+        "head a panel is free of conflicts with its entries."
+    ),
+    "simultaneous_seats": gettext_lazy(
+        "Panels %(panels)s sit at the same time and need %(needed)d judges in all, but at "
+        "most %(available)d judges can sit on them, each on one panel and none with a conflict."
+    ),
+    "simultaneous_heads": gettext_lazy(
+        "Panels %(panels)s sit at the same time and each needs a head judge, but at most "
+        "%(available)d judges able to head a panel are free for them."
+    ),
+    "combination": gettext_lazy(
+        "Panels %(panels)s cannot all be seated: these rules clash: %(rules)s."
+    ),
+    "undecided": gettext_lazy("No assignment was found within %(seconds)s seconds; try again."),
+}
+RULE_NAMES = {
+    assignment.SIZE: gettext_lazy("every panel filled to its size"),
+    assignment.HEAD: gettext_lazy("a head judge on every panel"),
+    assignment.OVERLAP: gettext_lazy("no judge on two panels sitting at the same time"),
+    assignment.CONFLICT: gettext_lazy(
+        "no judge on a panel seeing an entry of their unit or a declared conflict"
+    ),
+}
+
+
+def describe_infeasibility(error: assignment.Infeasible) -> str:
+    """The rules judge assignment could not meet, in the user's language."""
+    sentences = []
+    for reason in error.reasons:
+        params = dict(reason.params)
+        if reason.code == "combination":
+            params["rules"] = "; ".join(str(RULE_NAMES[rule]) for rule in params["rules"])
+        template = INFEASIBLE_MESSAGES.get(reason.code)
+        sentences.append(str(template) % params if template else reason.message)
+    return " ".join(sentences)
+
+
+def assign_judges(*, round: Round, actor) -> assignment.Assignment:
+    """Seat the contest's judges on every panel of the round's sessions, replacing the seats in
+    force: each panel filled to its size, a head judge on each, nobody on a panel that sees an
+    entry of their unit or a declared conflict, nobody on two panels sitting at once, and the
+    entries to score balanced between judges. All or nothing: when no valid assignment exists,
+    a DomainError says which rule cannot be met and the seats in force stay as they were."""
+    contest = round.contest
+    require_role(actor, contest, Role.ORGANISER)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.status != Round.Status.PLANNED:
+            raise DomainError(_("The round has started; its judges can no longer be reassigned."))
+        problem = judge_assignment_input(locked)
+        if not problem.panels:
+            raise DomainError(_("Give the round's sessions a panel before assigning judges."))
+        for session in problem.sessions:
+            if session.round.status != Round.Status.PLANNED:
+                raise DomainError(
+                    _(
+                        "Panel '%(panel)s' also judges %(round)s, which has started; give this "
+                        "round panels of its own."
+                    )
+                    % {
+                        "panel": problem.panel_rows[session.panel_id].name,
+                        "round": session.round.name,
+                    }
+                )
+        try:
+            result = assignment.assign_judges(
+                problem.panels, problem.judges, previous=problem.previous
+            )
+        except assignment.Infeasible as error:
+            raise DomainError(describe_infeasibility(error), code="infeasible") from error
+        PanelSeat.objects.filter(panel_id__in=problem.panel_rows).delete()
+        PanelSeat.objects.bulk_create(
+            PanelSeat(
+                panel_id=panel_id,
+                judge_id=judge_id,
+                unit_id=problem.seat_units.get(judge_id),
+                role=PanelSeat.Role.HEAD_JUDGE
+                if judge_id == result.heads[panel_id]
+                else PanelSeat.Role.JUDGE,
+                order=order,
+            )
+            for panel_id, judges in result.seats.items()
+            for order, judge_id in enumerate(judges, start=1)
+        )
+    return result

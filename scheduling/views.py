@@ -1,16 +1,27 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.downloads import as_attachment
 from config.errors import DomainError
 from config.forms import add_domain_error
-from contest.selectors import is_organiser
-from scheduling import services
+from config.pdf import font_faces, html_to_pdf
+from config.spreadsheets import xlsx_response
+from contest.models import Role
+from contest.selectors import is_organiser, require_role
+from scheduling import exports, selectors, services
 from scheduling.forms import DrawForm, PanelForm, SessionForm
 from scheduling.models import Round, Session
+from scheduling.selectors import require_session_staff
 
 
 @login_required
@@ -46,7 +57,9 @@ def round_schedule(request, pk):
             add_domain_error(panel_form if "create_panel" in request.POST else session_form, error)
     sessions = (
         round.sessions.select_related("room", "panel")
-        .prefetch_related("slots__entry__initiative", "slots__entry__unit", "draws")
+        .prefetch_related(
+            "slots__entry__initiative", "slots__entry__unit", "draws", "panel__seats__judge"
+        )
         .order_by("starts_at")
     )
     return render(
@@ -109,3 +122,153 @@ def round_status(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("round-schedule", pk=pk)
+
+
+@login_required
+@require_POST
+def round_assign_judges(request, pk):
+    """Organisers: seat the judge pool on the round's panels (replacing the seats in force)."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    try:
+        result = services.assign_judges(round=round, actor=request.user)
+        loads = [load for load in result.load.values() if load]
+        messages.success(
+            request,
+            _(
+                "Judges assigned to %(panels)d panels; each judge scores between %(low)d and "
+                "%(high)d entries."
+            )
+            % {
+                "panels": len(result.seats),
+                "low": min(loads, default=0),
+                "high": max(loads, default=0),
+            },
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("round-schedule", pk=pk)
+
+
+# --------------------------------------------------------------------------- own schedules
+
+
+CALENDAR_SALT = "hoithi.scheduling.calendar"
+
+
+def calendar_token(user) -> str:
+    """The secret part of a person's calendar feed address: calendar apps subscribe without
+    logging in, so the address itself is the key (signed, so not guessable)."""
+    return signing.dumps(user.pk, salt=CALENDAR_SALT, compress=True)
+
+
+@login_required
+def my_schedule(request):
+    """Where the user presents and which sessions they judge, with the calendar feed."""
+    feed = request.build_absolute_uri(reverse("calendar-feed", args=[calendar_token(request.user)]))
+    return render(
+        request,
+        "scheduling/my_schedule.html",
+        {
+            "presenting": selectors.presenter_slots(request.user),
+            "judging": [
+                (session, selectors.session_end(session))
+                for session in selectors.judged_sessions(request.user)
+            ],
+            "calendar_url": feed,
+            "webcal_url": "webcal://" + feed.split("://", 1)[1],
+        },
+    )
+
+
+def calendar_feed(request, token):
+    """A person's presentations and judging sessions as an iCalendar feed."""
+    try:
+        user_id = signing.loads(token, salt=CALENDAR_SALT)
+    except signing.BadSignature as error:
+        raise Http404 from error
+    user = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    events = [
+        exports.CalendarEvent(
+            uid=f"slot-{slot.pk}@hoithi",
+            start=slot.planned_start,
+            end=slot.planned_end,
+            summary=_("Presenting: %(title)s") % {"title": slot.entry.initiative.title},
+            location=slot.session.room.name if slot.session.room_id else "",
+            description=f"{slot.round.contest.name} · {slot.round.name} · {slot.session.name}"
+            + (f" · {_('No.')} {slot.position}" if slot.position else ""),
+        )
+        for slot in selectors.presenter_slots(user)
+        if slot.planned_start and slot.planned_end
+    ]
+    events += [
+        exports.CalendarEvent(
+            uid=f"session-{session.pk}-judge-{user.pk}@hoithi",
+            start=session.starts_at,
+            end=selectors.session_end(session),
+            summary=_("Judging: %(session)s") % {"session": session.name},
+            location=session.room.name if session.room_id else "",
+            description=f"{session.round.contest.name} · {session.round.name}",
+        )
+        for session in selectors.judged_sessions(user)
+    ]
+    response = HttpResponse(
+        exports.calendar(_("Contest schedule"), events, stamp=timezone.now()),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def round_schedule_xlsx(request, pk):
+    """The round's whole schedule as an Excel file (organisers and secretaries)."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER, Role.SECRETARY)
+    rows = [
+        exports.ScheduleRow(
+            round=round.name,
+            session=slot.session.name,
+            room=slot.session.room.name if slot.session.room_id else "",
+            position=slot.position,
+            start=timezone.localtime(slot.planned_start) if slot.planned_start else None,
+            end=timezone.localtime(slot.planned_end) if slot.planned_end else None,
+            unit=slot.entry.unit.name,
+            title=slot.entry.initiative.title,
+            presenters=", ".join(p.full_name for p in slot.entry.presenters.all()),
+            panel=", ".join(
+                seat.judge.get_full_name() or seat.judge.username
+                for seat in slot.session.panel.seats.all()
+            )
+            if slot.session.panel_id
+            else "",
+        )
+        for slot in selectors.round_schedule_rows(round)
+    ]
+    return xlsx_response(
+        exports.schedule_workbook(rows), f"Lịch thi - {round.contest.name} - {round.name}.xlsx"
+    )
+
+
+@login_required
+def running_order_pdf(request, pk):
+    """The running order of one session, in large type, for the master of ceremonies."""
+    session = get_object_or_404(
+        Session.objects.select_related("round__contest", "room", "panel"), pk=pk
+    )
+    require_session_staff(request.user, session, Role.ORGANISER, Role.SECRETARY)
+    html = render_to_string(
+        "scheduling/running_order_pdf.html",
+        {
+            "font_faces": font_faces(),
+            "session": session,
+            "slots": session.slots.select_related("entry__initiative", "entry__unit")
+            .prefetch_related("entry__presenters")
+            .order_by("position", "id"),
+            "ends_at": selectors.session_end(session),
+        },
+        request=request,
+    )
+    return as_attachment(
+        HttpResponse(html_to_pdf(html), content_type="application/pdf"),
+        f"Thứ tự thi - {session.round.name} - {session.name}.pdf",
+    )

@@ -99,3 +99,19 @@ class RoundStatusSerializer(serializers.Serializer):
 
 class AdvanceSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=1, max_value=10000)
+
+
+class AssignedPanelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    head_judge = serializers.CharField()
+    judges = serializers.ListField(child=serializers.CharField())
+
+
+class JudgeAssignmentSerializer(serializers.Serializer):
+    """The seats judge assignment wrote: each panel with its head judge and judges (usernames),
+    and the number of entries each judge of the pool will score."""
+
+    status = serializers.CharField()
+    panels = AssignedPanelSerializer(many=True)
+    load = serializers.DictField(child=serializers.IntegerField())

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -12,6 +13,7 @@ from scheduling.api.serializers import (
     AdvanceSerializer,
     DrawInputSerializer,
     DrawSerializer,
+    JudgeAssignmentSerializer,
     PanelInputSerializer,
     PanelSerializer,
     RoundStatusSerializer,
@@ -112,3 +114,33 @@ class RoundStatusView(APIView):
             round=round, actor=request.user, **serializer.validated_data
         )
         return Response({"status": round.status})
+
+
+class JudgeAssignmentView(APIView):
+    """Organisers: seat the judge pool on every panel of the round's sessions, replacing the
+    seats in force; a 400 says which rule cannot be met, and nothing changes."""
+
+    @extend_schema(request=None, responses=JudgeAssignmentSerializer)
+    def post(self, request, pk):
+        round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+        result = services.assign_judges(round=round, actor=request.user)
+        names = dict(
+            get_user_model()
+            .objects.filter(pk__in=result.load)
+            .values_list("pk", get_user_model().USERNAME_FIELD)
+        )
+        panels = Panel.objects.filter(pk__in=result.seats).order_by("name", "pk")
+        body = {
+            "status": result.status,
+            "panels": [
+                {
+                    "id": panel.pk,
+                    "name": panel.name,
+                    "head_judge": names[result.heads[panel.pk]],
+                    "judges": [names[judge] for judge in result.seats[panel.pk]],
+                }
+                for panel in panels
+            ],
+            "load": {names[judge]: load for judge, load in result.load.items()},
+        }
+        return Response(JudgeAssignmentSerializer(body).data)

@@ -17,6 +17,7 @@ django.setup()
 
 from certificates.render import CertificateData, render_certificate_pdf  # noqa: E402
 from scoring.tabulation import CriterionSpec, MarkInput, tabulate  # noqa: E402
+from tests.bench.assignment import bench_assignment  # noqa: E402
 from tests.bench.certificates_batch import bench_certificates_batched  # noqa: E402
 from tests.bench.judges_load import bench_judges_load  # noqa: E402
 from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
@@ -82,6 +83,7 @@ BENCHMARKS = {
     "judges_load": lambda: bench_judges_load(emit),
     "certificate_render": bench_certificate_render,
     "certificates_batched": lambda: bench_certificates_batched(emit),
+    "assignment": lambda: bench_assignment(emit),
 }
 
 if __name__ == "__main__":
