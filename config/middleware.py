@@ -59,3 +59,24 @@ class SignedInUserCookieMiddleware:
             else:
                 response.delete_cookie(USER_COOKIE, samesite="Lax")
         return response
+
+
+class NotAllowedMiddleware:
+    """A page whose service or selector refuses the user (NotAllowed) answers 403, as the API
+    does, instead of failing with a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.views.defaults import permission_denied
+
+        from config.errors import NotAllowed
+
+        if isinstance(exception, NotAllowed):
+            return permission_denied(request, PermissionDenied(exception.message))
+        return None

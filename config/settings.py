@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The fonts every printed document embeds (certificates, running orders, minutes).
+FONTS_DIR = BASE_DIR / "certificates" / "fonts"
 
 DEV_SECRET_KEY = "django-insecure-hoithi-development-only"
 
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "config.middleware.SignedInUserCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.NotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,6 +203,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ScoreSheetStatusEnum": "scoring.models.ScoreSheet.Status",
         "ParticipationEnum": "scoring.models.ScoreSheet.Participation",
+        "CertificateKindEnum": "certificates.models.Certificate.Kind",
     },
 }
 
