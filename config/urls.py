@@ -51,6 +51,8 @@ urlpatterns = [
         scheduling_views.round_schedule_xlsx,
         name="round-schedule-xlsx",
     ),
+    path("slots/<int:pk>/move/", scheduling_views.slot_move, name="slot-move"),
+    path("sessions/<int:pk>/draws/", scheduling_views.draw_record, name="draw-record"),
     path("me/schedule/", scheduling_views.my_schedule, name="my-schedule"),
     path("calendar/<str:token>/feed.ics", scheduling_views.calendar_feed, name="calendar-feed"),
     path("judge/", scoring_views.judge_home, name="judge-home"),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contest.models import Role
 from contest.templatetags.people import display_name
-from scheduling.models import Panel
+from scheduling.models import Panel, Session
 
 
 class PanelForm(forms.Form):
@@ -57,3 +57,38 @@ class DrawForm(forms.Form):
         max_length=2000,
     )
     reason = forms.CharField(label=_("Reason (for a redraw)"), required=False, max_length=2000)
+
+
+class BuildSessionsForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of sessions (clusters)"), min_value=1, max_value=200)
+    starts_at = forms.DateTimeField(
+        label=_("Start at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+    )
+    by_field = forms.BooleanField(label=_("Keep each field together"), required=False)
+    units_apart = forms.BooleanField(
+        label=_("Spread each unit's entries over the sessions"), required=False, initial=True
+    )
+    rooms = forms.CharField(
+        label=_("Rooms, one per line (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+
+    def clean_rooms(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["rooms"].splitlines() if line.strip()]
+
+
+class MoveSlotForm(forms.Form):
+    position = forms.IntegerField(label=_("New place"), min_value=1, max_value=1000)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class MoveEntryForm(forms.Form):
+    session = forms.ModelChoiceField(label=_("Move to session"), queryset=Session.objects.none())
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = Session.objects.filter(round=round)

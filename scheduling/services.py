@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from config.errors import DomainError
 from contest.models import Contest, Entry, Membership, Role
 from contest.selectors import require_role
-from scheduling import assignment, draw
+from scheduling import assignment, clusters, draw
 from scheduling.models import (
     Draw,
     JudgeConflict,
@@ -148,18 +148,7 @@ def draw_running_order(
         if previous:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
-        # Clear positions first: the (session, position) constraint holds at every statement.
-        session.slots.update(position=None)
-        step = timedelta(minutes=session.slot_minutes)
-        gap = timedelta(minutes=session.changeover_minutes)
-        start = session.starts_at
-        for position, entry_id in enumerate(order, start=1):
-            slot = slots[entry_id]
-            slot.position = position
-            slot.planned_start = start
-            slot.planned_end = start + step
-            start = slot.planned_end + gap
-        Slot.objects.bulk_update(slots.values(), ["position", "planned_start", "planned_end"])
+        _place_in_order(session, [int(entry_id) for entry_id in order])
         return Draw.objects.create(
             session=session,
             algorithm=draw.ALGORITHM,
@@ -350,3 +339,147 @@ def assign_judges(*, round: Round, actor) -> assignment.Assignment:
             for order, judge_id in enumerate(judges, start=1)
         )
     return result
+
+
+# --------------------------------------------------------------------------- session builder
+
+
+def build_sessions(
+    *,
+    round: Round,
+    count: int,
+    starts_at: datetime,
+    actor,
+    by_field: bool = False,
+    units_apart: bool = True,
+    rooms: list[str] | None = None,
+) -> list[Session]:
+    """Distribute the round's approved entries not yet placed into ``count`` new parallel
+    sessions (clusters "Cụm 1", "Cụm 2"...), each with a panel of its own for the judge
+    assignment to fill. All or nothing."""
+    contest = round.contest
+    require_role(actor, contest, Role.ORGANISER)
+    if round.status != Round.Status.PLANNED:
+        raise DomainError(_("Sessions can only be built while the round is planned."))
+    rooms = [name.strip() for name in (rooms or []) if name.strip()]
+    if rooms and len(rooms) != count:
+        raise DomainError(
+            _("Give one room per session (%(count)d), or none.") % {"count": count},
+            field="rooms",
+        )
+    entries = list(
+        Entry.objects.filter(contest=contest, status=Entry.Status.APPROVED)
+        .exclude(slots__round=round)
+        .select_related("initiative")
+        .order_by("id")
+    )
+    if not entries:
+        raise DomainError(_("There is no approved entry left to schedule."), field="count")
+    try:
+        groups = clusters.build_sessions(
+            [clusters.EntryInfo(e.pk, e.unit_id, e.initiative.field) for e in entries],
+            count,
+            by_field=by_field,
+            units_apart=units_apart,
+        )
+    except clusters.ClusterError:
+        raise DomainError(
+            _("%(count)d sessions for %(entries)d entries would leave a session empty.")
+            % {"count": count, "entries": len(entries)},
+            field="count",
+        ) from None
+    taken = set(round.sessions.values_list("name", flat=True))
+    first = 1 + len(taken)
+    names = [f"Cụm {number}" for number in range(first, first + count)]
+    if taken & set(names):
+        raise DomainError(_("A session with this name exists."), field="count")
+    by_id = {entry.pk: entry for entry in entries}
+    created = []
+    with transaction.atomic():
+        for index, (name, keys) in enumerate(zip(names, groups, strict=True)):
+            room = None
+            if rooms:
+                room, _created = Room.objects.get_or_create(contest=contest, name=rooms[index])
+            panel = Panel.objects.create(contest=contest, name=f"{round.name} · {name}")
+            session = Session.objects.create(
+                round=round, name=name, starts_at=starts_at, panel=panel, room=room
+            )
+            Slot.objects.bulk_create(
+                Slot(session=session, round=round, entry=by_id[key]) for key in keys
+            )
+            created.append(session)
+    return created
+
+
+def move_entry_to_session(*, slot: Slot, session: Session, actor) -> Slot:
+    """Move an entry to another session of the round before either is drawn."""
+    require_role(actor, slot.round.contest, Role.ORGANISER)
+    if session.round_id != slot.round_id:
+        raise DomainError(_("The session belongs to another round."), field="session")
+    with transaction.atomic():
+        drawn = Draw.objects.filter(session_id__in={slot.session_id, session.pk}, is_current=True)
+        if drawn.exists():
+            raise DomainError(
+                _("The running order is drawn: move the entry within its session instead."),
+                field="session",
+            )
+        slot.session = session
+        slot.position = slot.planned_start = slot.planned_end = None
+        slot.save(update_fields=["session", "position", "planned_start", "planned_end"])
+    return slot
+
+
+def move_slot(*, slot: Slot, position: int, reason: str, actor) -> Draw:
+    """Move one drawn slot to another place in its session's running order (a presenter who
+    must leave early), with a reason. The others keep their relative order; the change is
+    recorded as a new draw record ("manual") and the drawn one stays in the record."""
+    session = slot.session
+    require_role(actor, session.round.contest, Role.ORGANISER)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the change."), field="reason")
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        current = Draw.objects.filter(session=session, is_current=True).first()
+        if current is None:
+            raise DomainError(_("Draw the running order first."), field="position")
+        order = [s.entry_id for s in session.slots.order_by("position", "id")]
+        if not 1 <= position <= len(order):
+            raise DomainError(
+                _("Choose a place from 1 to %(last)d.") % {"last": len(order)}, field="position"
+            )
+        order.remove(slot.entry_id)
+        order.insert(position - 1, slot.entry_id)
+        _place_in_order(session, order)
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+        return Draw.objects.create(
+            session=session,
+            algorithm=MANUAL_CHANGE,
+            seed=current.seed,
+            input_entries=current.result_entries,
+            result_entries=order,
+            witnesses=current.witnesses,
+            reason=reason.strip(),
+            drawn_by=actor,
+        )
+
+
+# The record of a hand-made change of the running order (not reproducible from a seed).
+MANUAL_CHANGE = "manual"
+
+
+def _place_in_order(session: Session, order: list[int]) -> None:
+    """Number the session's slots in ``order`` (entry ids) and plan their times."""
+    slots = {slot.entry_id: slot for slot in session.slots.all()}
+    # Clear positions first: the (session, position) constraint holds at every statement.
+    session.slots.update(position=None)
+    step = timedelta(minutes=session.slot_minutes)
+    gap = timedelta(minutes=session.changeover_minutes)
+    start = session.starts_at
+    for position, entry_id in enumerate(order, start=1):
+        slot = slots[entry_id]
+        slot.position = position
+        slot.planned_start = start
+        slot.planned_end = start + step
+        start = slot.planned_end + gap
+    Slot.objects.bulk_update(slots.values(), ["position", "planned_start", "planned_end"])

@@ -18,9 +18,16 @@ from config.pdf import font_faces, html_to_pdf
 from config.spreadsheets import xlsx_response
 from contest.models import Role
 from contest.selectors import is_organiser, require_role
-from scheduling import exports, selectors, services
-from scheduling.forms import DrawForm, PanelForm, SessionForm
-from scheduling.models import Round, Session
+from scheduling import draw, exports, selectors, services
+from scheduling.forms import (
+    BuildSessionsForm,
+    DrawForm,
+    MoveEntryForm,
+    MoveSlotForm,
+    PanelForm,
+    SessionForm,
+)
+from scheduling.models import Round, Session, Slot
 from scheduling.selectors import require_session_staff
 
 
@@ -32,9 +39,27 @@ def round_schedule(request, pk):
         raise PermissionDenied
     panel_form = PanelForm(contest=contest, prefix="panel")
     session_form = SessionForm(contest=contest, prefix="session")
+    build_form = BuildSessionsForm(prefix="build")
     if request.method == "POST":
         try:
-            if "create_panel" in request.POST:
+            if "build_sessions" in request.POST:
+                build_form = BuildSessionsForm(request.POST, prefix="build")
+                if build_form.is_valid():
+                    data = build_form.cleaned_data
+                    created = services.build_sessions(
+                        round=round,
+                        count=data["count"],
+                        starts_at=data["starts_at"],
+                        by_field=data["by_field"],
+                        units_apart=data["units_apart"],
+                        rooms=data["rooms"],
+                        actor=request.user,
+                    )
+                    messages.success(
+                        request, _("%(count)d sessions built.") % {"count": len(created)}
+                    )
+                    return redirect("round-schedule", pk=pk)
+            elif "create_panel" in request.POST:
                 panel_form = PanelForm(request.POST, contest=contest, prefix="panel")
                 if panel_form.is_valid():
                     _create_panel(request, contest, panel_form)
@@ -54,7 +79,12 @@ def round_schedule(request, pk):
                     messages.success(request, _("Session created."))
                     return redirect("round-schedule", pk=pk)
         except DomainError as error:
-            add_domain_error(panel_form if "create_panel" in request.POST else session_form, error)
+            if "build_sessions" in request.POST:
+                add_domain_error(build_form, error)
+            else:
+                add_domain_error(
+                    panel_form if "create_panel" in request.POST else session_form, error
+                )
     sessions = (
         round.sessions.select_related("room", "panel")
         .prefetch_related(
@@ -71,6 +101,8 @@ def round_schedule(request, pk):
             "sessions": sessions,
             "panel_form": panel_form,
             "session_form": session_form,
+            "build_form": build_form,
+            "move_form": MoveSlotForm(),
             "draw_form": DrawForm(),
             "statuses": Round.Status,
         },
@@ -94,11 +126,11 @@ def session_draw(request, pk):
     form = DrawForm(request.POST)
     if form.is_valid():
         try:
-            draw = services.draw_running_order(
+            record = services.draw_running_order(
                 session=session, actor=request.user, **form.cleaned_data
             )
             messages.success(
-                request, _("Running order drawn. Seed: %(seed)s") % {"seed": draw.seed}
+                request, _("Running order drawn. Seed: %(seed)s") % {"seed": record.seed}
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -271,4 +303,69 @@ def running_order_pdf(request, pk):
     return as_attachment(
         HttpResponse(html_to_pdf(html), content_type="application/pdf"),
         f"Thứ tự thi - {session.round.name} - {session.name}.pdf",
+    )
+
+
+@login_required
+@require_POST
+def slot_move(request, pk):
+    """Organisers: move a drawn slot to another place of its running order (with a reason),
+    or, before the draw, move the entry to another session of the round."""
+    slot = get_object_or_404(Slot.objects.select_related("round__contest", "session"), pk=pk)
+    try:
+        if "session" in request.POST:
+            form = MoveEntryForm(request.POST, round=slot.round)
+            if form.is_valid():
+                services.move_entry_to_session(
+                    slot=slot, session=form.cleaned_data["session"], actor=request.user
+                )
+                messages.success(request, _("Entry moved."))
+        else:
+            form = MoveSlotForm(request.POST)
+            if form.is_valid():
+                services.move_slot(
+                    slot=slot,
+                    position=form.cleaned_data["position"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+                messages.success(request, _("Running order changed."))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("round-schedule", pk=slot.round_id)
+
+
+def draw_record(request, pk):
+    """Public: every draw of a session's running order, with what anyone needs to draw it again
+    from its seed (here on the server, and in the visitor's own browser)."""
+    session = get_object_or_404(Session.objects.select_related("round__contest", "room"), pk=pk)
+    titles = {
+        slot.entry_id: (slot.entry.unit.name, slot.entry.initiative.title)
+        for slot in session.slots.select_related("entry__unit", "entry__initiative")
+    }
+    records = []
+    for record in session.draws.select_related("drawn_by").order_by("drawn_at", "id"):
+        rerun = None
+        if record.algorithm == draw.ALGORITHM:
+            rerun = [
+                int(e) for e in draw.draw_order([str(e) for e in record.input_entries], record.seed)
+            ]
+        records.append(
+            {
+                "draw": record,
+                "input": [(entry, *titles.get(entry, ("", ""))) for entry in record.input_entries],
+                "result": [
+                    (position, entry, *titles.get(entry, ("", "")))
+                    for position, entry in enumerate(record.result_entries, start=1)
+                ],
+                "reproducible": rerun is not None,
+                "rerun_matches": rerun == record.result_entries if rerun is not None else None,
+            }
+        )
+    return render(
+        request,
+        "scheduling/draw_record.html",
+        {"session": session, "records": records, "algorithm": draw.ALGORITHM},
     )
