@@ -44,6 +44,7 @@ from scheduling.services import (
     create_panel,
     create_session,
     draw_running_order,
+    publish_schedule,
     set_round_status,
 )
 from scoring.models import Criterion, Prize, Ranking, Rubric, RubricPart, ScoreSheet
@@ -907,6 +908,7 @@ class _Builder:
             actor=organiser,
         )
         self.schedule_preliminary(preliminary, panel, entries)
+        publish_schedule(round=preliminary, actor=organiser, note=nfc("Lịch thi vòng sơ khảo"))
         change_contest_status(contest=bloc, to_status=Contest.Status.SCHEDULED, actor=organiser)
         set_round_status(round=preliminary, status=Round.Status.OPEN, actor=organiser)
         change_contest_status(contest=bloc, to_status=Contest.Status.JUDGING, actor=organiser)
@@ -923,6 +925,7 @@ class _Builder:
             ]
         ]
         self.schedule_final(final, panel, finalists)
+        publish_schedule(round=final, actor=organiser, note=nfc("Lịch thi chung khảo"))
         set_round_status(round=final, status=Round.Status.OPEN, actor=organiser)
         final_quality = {
             entry.pk: quality[entry.pk] + self.rng.uniform(-0.3, 0.3) for entry in finalists

@@ -92,3 +92,18 @@ class MoveEntryForm(forms.Form):
     def __init__(self, *args, round, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = Session.objects.filter(round=round)
+
+
+class BreakForm(forms.Form):
+    after_position = forms.IntegerField(label=_("After presentation no."), min_value=1)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600)
+    label = forms.CharField(label=_("Label"), max_length=100, required=False, initial="Giải lao")
+
+
+class TimingForm(forms.Form):
+    slot_minutes = forms.IntegerField(
+        label=_("Minutes per presentation"), min_value=1, max_value=240
+    )
+    changeover_minutes = forms.IntegerField(
+        label=_("Changeover minutes"), min_value=0, max_value=120
+    )

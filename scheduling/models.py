@@ -25,6 +25,9 @@ class Round(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
+    # How serious each kind of schedule problem is for this round ("blocking", "warning" or
+    # "off"), over the defaults of scheduling.checks.DEFAULT_SEVERITY.
+    problem_severities = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["contest", "sequence"]
@@ -60,11 +63,20 @@ class Room(models.Model):
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    # When the room may be used (a hall booked for the morning); blank: any time.
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    available_until = models.DateTimeField(_("available until"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["contest", "name"], name="room_name_unique"),
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_until__isnull=True)
+                | Q(available_until__gt=F("available_from")),
+                name="room_availability_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,3 +257,59 @@ class JudgeConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.judge_id} × {self.entry_id or self.unit_id}"
+
+
+class Break(models.Model):
+    """A pause in a session's running order (tea break, lunch) after a given place."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="breaks")
+    after_position = models.PositiveSmallIntegerField(_("after presentation no."))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    label = models.CharField(_("label"), max_length=100, default="Giải lao")
+
+    class Meta:
+        ordering = ["session", "after_position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "after_position"], name="break_once_per_place"
+            ),
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="break_minutes_positive"),
+            models.CheckConstraint(
+                condition=Q(after_position__gte=1), name="break_after_a_presentation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.minutes}′)"
+
+
+class ScheduleVersion(models.Model):
+    """A published version of a round's schedule, as pretalx has them: the working copy (the
+    sessions and slots themselves) changes freely; presenters and judges see the newest
+    published version, and each version lists what changed since the one before."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="schedule_versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    # The schedule as published (see scheduling.selectors.schedule_snapshot).
+    snapshot = models.JSONField()
+    # What changed since the previous version (scheduling.checks.schedule_changes).
+    changes = models.JSONField(default=list)
+    # The warnings the organiser published over.
+    warnings = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["round", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "number"], name="schedule_version_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="schedule_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} v{self.number}"

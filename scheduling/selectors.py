@@ -1,16 +1,26 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from config.errors import NotAllowed
 from contest.models import Membership, Role
 from contest.selectors import roles_of
+from scheduling import checks, timing
 from scheduling.assignment import JudgeInfo, PanelNeed, Sitting
-from scheduling.models import JudgeConflict, Panel, PanelSeat, Round, Session, Slot
+from scheduling.models import (
+    JudgeConflict,
+    Panel,
+    PanelSeat,
+    Room,
+    Round,
+    ScheduleVersion,
+    Session,
+    Slot,
+)
 
 
 def seat_of(user: AbstractBaseUser, session: Session) -> PanelSeat | None:
@@ -129,7 +139,7 @@ def judge_assignment_input(round: Round) -> AssignmentInput:
     sessions = list(
         Session.objects.filter(panel_id__in=panel_ids)
         .select_related("round")
-        .prefetch_related("slots")
+        .prefetch_related("slots", "breaks")
         .order_by("starts_at", "pk")
     )
     sittings: dict[int, list[Sitting]] = defaultdict(list)
@@ -216,19 +226,23 @@ def presenter_slots(user: AbstractBaseUser) -> QuerySet[Slot]:
 
 
 def session_end(session: Session) -> datetime:
-    """When the session's last presentation ends as planned (or would, before the draw)."""
+    """When the session's last presentation ends as planned (or would, before the draw).
+    Uses the session's prefetched slots and breaks when there are."""
     ends = [slot.planned_end for slot in session.slots.all() if slot.planned_end]
     if ends:
         return max(ends)
-    count = len(session.slots.all())
-    return session.starts_at + timedelta(
-        minutes=count * session.slot_minutes + max(count - 1, 0) * session.changeover_minutes
+    return timing.session_end(
+        session.starts_at,
+        len(session.slots.all()),
+        session.slot_minutes,
+        session.changeover_minutes,
+        {b.after_position: b.minutes for b in session.breaks.all()},
     )
 
 
 def judged_sessions(user: AbstractBaseUser) -> QuerySet[Session]:
-    """The sessions the user judges, with their slots (for the end time)."""
-    return sessions_for_judge(user).prefetch_related("slots")
+    """The sessions the user judges, with their slots and breaks (for the end time)."""
+    return sessions_for_judge(user).prefetch_related("slots", "breaks")
 
 
 def round_schedule_rows(round: Round) -> QuerySet[Slot]:
@@ -240,3 +254,186 @@ def round_schedule_rows(round: Round) -> QuerySet[Slot]:
         .prefetch_related("entry__presenters", "session__panel__seats__judge")
         .order_by("session__starts_at", "session__name", "position", "id")
     )
+
+
+# --------------------------------------------------------------------------- problems, versions
+
+
+def _sessions_with_everything(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    return sessions.select_related("room", "panel", "round").prefetch_related(
+        "breaks",
+        "panel__seats",
+        "slots__entry__initiative",
+        "slots__entry__unit",
+        "slots__entry__presenters",
+    )
+
+
+def _sitting(session: Session) -> checks.Sitting:
+    end = session_end(session)
+    presentations = tuple(
+        checks.Presentation(
+            entry=slot.entry_id,
+            unit=slot.entry.unit_id,
+            start=slot.planned_start or session.starts_at,
+            end=slot.planned_end or end,
+            presenters=frozenset(person.pk for person in slot.entry.presenters.all()),
+            title=slot.entry.initiative.title,
+        )
+        for slot in session.slots.all()
+    )
+    seats = session.panel.seats.all() if session.panel_id else []
+    return checks.Sitting(
+        key=session.pk,
+        name=session.name,
+        start=session.starts_at,
+        end=end,
+        room=session.room_id,
+        judges=frozenset(seat.judge_id for seat in seats),
+        panel_minimum=session.panel.minimum_size if session.panel_id else 0,
+        presentations=presentations,
+    )
+
+
+def schedule_problems(round: Round) -> tuple[list[checks.Problem], dict[int, Session]]:
+    """The problems that concern the round's sessions, checked against every session of the
+    contest (a judge or a room may be taken by another round), with the sessions involved."""
+    sessions = {
+        session.pk: session
+        for session in _sessions_with_everything(
+            Session.objects.filter(round__contest_id=round.contest_id)
+        )
+    }
+    judge_units: dict[int, set[int]] = defaultdict(set)
+    for session in sessions.values():
+        for seat in session.panel.seats.all() if session.panel_id else []:
+            if seat.unit_id:
+                judge_units[seat.judge_id].add(seat.unit_id)
+    rooms = [
+        checks.RoomHours(room.pk, room.name, room.available_from, room.available_until)
+        for room in Room.objects.filter(contest_id=round.contest_id)
+    ]
+    problems = checks.find_problems(
+        [_sitting(session) for session in sessions.values()],
+        rooms,
+        judge_units,
+        round.problem_severities,
+    )
+    mine = {pk for pk, session in sessions.items() if session.round_id == round.pk}
+    return [p for p in problems if mine & set(p.sessions)], sessions
+
+
+def schedule_snapshot(round: Round) -> dict:
+    """The round's schedule as plain JSON data, as a version stores it."""
+    sessions = _sessions_with_everything(round.sessions.all()).order_by("starts_at", "name")
+    return {
+        "round": round.pk,
+        "sessions": [
+            {
+                "id": session.pk,
+                "name": session.name,
+                "room": session.room.name if session.room_id else "",
+                "starts_at": session.starts_at.isoformat(),
+                "ends_at": session_end(session).isoformat(),
+                "judges": sorted(
+                    seat.judge_id
+                    for seat in (session.panel.seats.all() if session.panel_id else [])
+                ),
+                "breaks": [
+                    {"after": b.after_position, "minutes": b.minutes, "label": b.label}
+                    for b in session.breaks.all()
+                ],
+                "slots": [
+                    {
+                        "entry": slot.entry_id,
+                        "position": slot.position,
+                        "start": slot.planned_start.isoformat() if slot.planned_start else None,
+                        "end": slot.planned_end.isoformat() if slot.planned_end else None,
+                        "title": slot.entry.initiative.title,
+                        "unit": slot.entry.unit.name,
+                        "presenters": [p.full_name for p in slot.entry.presenters.all()],
+                        "presenter_users": sorted(
+                            p.user_id for p in slot.entry.presenters.all() if p.user_id
+                        ),
+                    }
+                    for slot in sorted(
+                        session.slots.all(), key=lambda s: (s.position or 10**6, s.pk)
+                    )
+                ],
+            }
+            for session in sessions
+        ],
+    }
+
+
+def newest_schedule_version(round: Round) -> ScheduleVersion | None:
+    return round.schedule_versions.order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class PublishedSlot:
+    contest: str
+    round: str
+    session_id: int
+    session: str
+    room: str
+    position: int | None
+    start: datetime | None
+    end: datetime | None
+    title: str
+
+
+def published_schedule_for(user: AbstractBaseUser) -> tuple[list, list]:
+    """From the newest published version of each round: the slots the user presents in, and
+    the sessions they judge (session, start, end). The working copy is not shown."""
+    if not user.is_authenticated:
+        return [], []
+    rounds = Round.objects.filter(
+        Q(contest__memberships__user=user) | Q(slots__entry__presenters__user=user)
+    ).values("id")
+    versions: dict[int, ScheduleVersion] = {}
+    for version in (
+        ScheduleVersion.objects.filter(round_id__in=rounds)
+        .select_related("round__contest")
+        .order_by("round_id", "-number")
+    ):
+        versions.setdefault(version.round_id, version)
+    presenting, judging = [], []
+    for version in versions.values():
+        contest, round_name = version.round.contest.name, version.round.name
+        for session in version.snapshot["sessions"]:
+            starts_at = datetime.fromisoformat(session["starts_at"])
+            if user.pk in session["judges"]:
+                judging.append(
+                    PublishedSlot(
+                        contest,
+                        round_name,
+                        session["id"],
+                        session["name"],
+                        session["room"],
+                        None,
+                        starts_at,
+                        datetime.fromisoformat(session["ends_at"]),
+                        "",
+                    )
+                )
+            for slot in session["slots"]:
+                if user.pk in slot["presenter_users"]:
+                    presenting.append(
+                        PublishedSlot(
+                            contest,
+                            round_name,
+                            session["id"],
+                            session["name"],
+                            session["room"],
+                            slot["position"],
+                            datetime.fromisoformat(slot["start"]) if slot["start"] else None,
+                            datetime.fromisoformat(slot["end"]) if slot["end"] else None,
+                            slot["title"],
+                        )
+                    )
+
+    def when(item: PublishedSlot):
+        return (item.start is None, item.start or datetime.min, item.session, item.position or 0)
+
+    return sorted(presenting, key=when), sorted(judging, key=when)

@@ -1,17 +1,18 @@
 """Writes of the scheduling app: panels, sessions, the drawn running order, round status."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from config.errors import DomainError
 from contest.models import Contest, Entry, Membership, Role
 from contest.selectors import require_role
-from scheduling import assignment, clusters, draw
+from scheduling import assignment, checks, clusters, draw, selectors, timing
 from scheduling.models import (
+    Break,
     Draw,
     JudgeConflict,
     Panel,
@@ -19,6 +20,7 @@ from scheduling.models import (
     Room,
     Round,
     RoundTransition,
+    ScheduleVersion,
     Session,
     Slot,
 )
@@ -469,17 +471,201 @@ MANUAL_CHANGE = "manual"
 
 
 def _place_in_order(session: Session, order: list[int]) -> None:
-    """Number the session's slots in ``order`` (entry ids) and plan their times."""
+    """Number the session's slots in ``order`` (entry ids) and plan their times, breaks
+    included."""
     slots = {slot.entry_id: slot for slot in session.slots.all()}
     # Clear positions first: the (session, position) constraint holds at every statement.
     session.slots.update(position=None)
-    step = timedelta(minutes=session.slot_minutes)
-    gap = timedelta(minutes=session.changeover_minutes)
-    start = session.starts_at
-    for position, entry_id in enumerate(order, start=1):
+    times = timing.planned_times(
+        session.starts_at,
+        len(order),
+        session.slot_minutes,
+        session.changeover_minutes,
+        dict(session.breaks.values_list("after_position", "minutes")),
+    )
+    for position, (entry_id, (start, end)) in enumerate(zip(order, times, strict=True), start=1):
         slot = slots[entry_id]
-        slot.position = position
-        slot.planned_start = start
-        slot.planned_end = start + step
-        start = slot.planned_end + gap
+        slot.position, slot.planned_start, slot.planned_end = position, start, end
     Slot.objects.bulk_update(slots.values(), ["position", "planned_start", "planned_end"])
+
+
+# --------------------------------------------------------------------------- problems, publishing
+
+
+def describe_problem(problem: checks.Problem, sessions: dict[int, Session]) -> str:
+    """The problem in words for the organiser."""
+    names = ", ".join(
+        f"{sessions[key].round.name} · {sessions[key].name}" if key in sessions else str(key)
+        for key in problem.sessions
+    )
+    subject = problem.subject
+    if problem.code == checks.ROOM_DOUBLE_BOOKED:
+        room = next((s.room.name for s in sessions.values() if s.room_id == subject), str(subject))
+        return _("Room %(room)s is used by two sessions at once: %(sessions)s.") % {
+            "room": room,
+            "sessions": names,
+        }
+    if problem.code == checks.JUDGE_DOUBLE_BOOKED:
+        return _("A judge (%(judge)s) sits in two sessions at once: %(sessions)s.") % {
+            "judge": _judge_name(subject),
+            "sessions": names,
+        }
+    if problem.code == checks.PRESENTER_DOUBLE_BOOKED:
+        return _("A presenter (%(person)s) is due in two places at once: %(sessions)s.") % {
+            "person": _person_name(subject),
+            "sessions": names,
+        }
+    if problem.code == checks.JUDGE_OWN_UNIT:
+        return ngettext(
+            "A judge (%(judge)s) sits in %(sessions)s, which hears %(count)d entry of their "
+            "own unit: they will not score it.",
+            "A judge (%(judge)s) sits in %(sessions)s, which hears %(count)d entries of their "
+            "own unit: they will not score them.",
+            len(problem.details.get("entries", ())),
+        ) % {
+            "judge": _judge_name(subject),
+            "sessions": names,
+            "count": len(problem.details.get("entries", ())),
+        }
+    if problem.code == checks.PANEL_TOO_SMALL:
+        return _(
+            "The panel of %(sessions)s has %(judges)d judges; it needs at least %(minimum)d."
+        ) % {
+            "sessions": names,
+            "judges": problem.details["judges"],
+            "minimum": problem.details["minimum"],
+        }
+    if problem.code == checks.ROOM_UNAVAILABLE:
+        return _("%(sessions)s runs outside the hours its room is available.") % {"sessions": names}
+    return f"{problem.code}: {names}"
+
+
+def _judge_name(user_id) -> str:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return (user.get_full_name() or user.username) if user else str(user_id)
+
+
+def _person_name(person_id) -> str:
+    from contest.models import Person
+
+    person = Person.objects.filter(pk=person_id).first()
+    return person.full_name if person else str(person_id)
+
+
+def set_problem_severities(*, round: Round, severities: dict[str, str], actor) -> Round:
+    """How serious each kind of schedule problem is for the round."""
+    require_role(actor, round.contest, Role.ORGANISER)
+    unknown = sorted(set(severities) - set(checks.DEFAULT_SEVERITY))
+    if unknown:
+        raise DomainError(
+            _("Unknown kinds of problem: %(codes)s.") % {"codes": ", ".join(unknown)},
+            field="severities",
+        )
+    wrong = sorted(code for code, value in severities.items() if value not in checks.SEVERITIES)
+    if wrong:
+        raise DomainError(
+            _("Each kind of problem is blocking, a warning or off."), field="severities"
+        )
+    round.problem_severities = dict(severities)
+    round.save(update_fields=["problem_severities"])
+    return round
+
+
+def publish_schedule(*, round: Round, actor, note: str = "") -> ScheduleVersion:
+    """Publish the working copy of the round's schedule as its next version, with the changes
+    since the previous one; refused, with every blocking problem listed, while there is one."""
+    require_role(actor, round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        round = Round.objects.select_for_update().select_related("contest").get(pk=round.pk)
+        if not round.sessions.exists():
+            raise DomainError(_("The round has no session to publish."))
+        problems, sessions = selectors.schedule_problems(round)
+        blocking = [
+            describe_problem(p, sessions) for p in problems if p.severity == checks.BLOCKING
+        ]
+        if blocking:
+            raise DomainError(
+                _("The schedule cannot be published while it has blocking problems."),
+                errors={"problems": blocking},
+            )
+        previous = selectors.newest_schedule_version(round)
+        snapshot = selectors.schedule_snapshot(round)
+        return ScheduleVersion.objects.create(
+            round=round,
+            number=(previous.number if previous else 0) + 1,
+            published_by=actor,
+            note=note.strip(),
+            snapshot=snapshot,
+            changes=checks.schedule_changes(previous.snapshot if previous else None, snapshot),
+            warnings=[describe_problem(p, sessions) for p in problems],
+        )
+
+
+def add_break(*, session: Session, after_position: int, minutes: int, label: str, actor) -> Break:
+    """A break after a place of the running order; drawn times move accordingly."""
+    require_role(actor, session.round.contest, Role.ORGANISER)
+    if minutes < 1 or minutes > 600:
+        raise DomainError(_("A break lasts from 1 to 600 minutes."), field="minutes")
+    count = session.slots.count()
+    if not 1 <= after_position < max(count, 1):
+        raise DomainError(
+            _("A break goes between two presentations: after place 1 to %(last)d.")
+            % {"last": max(count - 1, 1)},
+            field="after_position",
+        )
+    try:
+        with transaction.atomic():
+            pause = Break.objects.create(
+                session=session,
+                after_position=after_position,
+                minutes=minutes,
+                label=label.strip() or "Giải lao",
+            )
+            _replan(session)
+    except IntegrityError as error:
+        raise DomainError(
+            _("There is already a break after this place."), field="after_position"
+        ) from error
+    return pause
+
+
+def remove_break(*, pause: Break, actor) -> None:
+    session = pause.session
+    require_role(actor, session.round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        pause.delete()
+        _replan(session)
+
+
+def _replan(session: Session) -> None:
+    """Plan the drawn running order's times again (after a break was added or removed)."""
+    order = list(
+        session.slots.filter(position__isnull=False)
+        .order_by("position")
+        .values_list("entry_id", flat=True)
+    )
+    if order and len(order) == session.slots.count():
+        _place_in_order(session, order)
+
+
+def set_timing(*, round: Round, slot_minutes: int, changeover_minutes: int, actor) -> int:
+    """Set how long each presentation lasts (the parts of the rubric together) and the
+    changeover between two, for every session of the round; drawn running orders are planned
+    again. Returns the number of sessions."""
+    require_role(actor, round.contest, Role.ORGANISER)
+    if not 1 <= slot_minutes <= 240:
+        raise DomainError(_("A presentation lasts from 1 to 240 minutes."), field="slot_minutes")
+    if not 0 <= changeover_minutes <= 120:
+        raise DomainError(
+            _("The changeover lasts from 0 to 120 minutes."), field="changeover_minutes"
+        )
+    with transaction.atomic():
+        sessions = list(Session.objects.select_for_update().filter(round=round))
+        for session in sessions:
+            session.slot_minutes = slot_minutes
+            session.changeover_minutes = changeover_minutes
+            session.save(update_fields=["slot_minutes", "changeover_minutes"])
+            _replan(session)
+    return len(sessions)

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from config.downloads import as_attachment
@@ -18,16 +19,18 @@ from config.pdf import font_faces, html_to_pdf
 from config.spreadsheets import xlsx_response
 from contest.models import Role
 from contest.selectors import is_organiser, require_role
-from scheduling import draw, exports, selectors, services
+from scheduling import checks, draw, exports, selectors, services
 from scheduling.forms import (
+    BreakForm,
     BuildSessionsForm,
     DrawForm,
     MoveEntryForm,
     MoveSlotForm,
     PanelForm,
     SessionForm,
+    TimingForm,
 )
-from scheduling.models import Round, Session, Slot
+from scheduling.models import Break, Round, Session, Slot
 from scheduling.selectors import require_session_staff
 
 
@@ -88,10 +91,16 @@ def round_schedule(request, pk):
     sessions = (
         round.sessions.select_related("room", "panel")
         .prefetch_related(
-            "slots__entry__initiative", "slots__entry__unit", "draws", "panel__seats__judge"
+            "slots__entry__initiative",
+            "slots__entry__unit",
+            "draws",
+            "panel__seats__judge",
+            "breaks",
         )
         .order_by("starts_at")
     )
+    problems, involved = selectors.schedule_problems(round)
+    severities = checks.severities_for(round.problem_severities)
     return render(
         request,
         "scheduling/round_schedule.html",
@@ -103,6 +112,22 @@ def round_schedule(request, pk):
             "session_form": session_form,
             "build_form": build_form,
             "move_form": MoveSlotForm(),
+            "problems": [
+                (problem.severity, services.describe_problem(problem, involved))
+                for problem in problems
+            ],
+            "blocking": any(problem.severity == checks.BLOCKING for problem in problems),
+            "versions": round.schedule_versions.select_related("published_by")[:10],
+            "severity_rows": [
+                (code, PROBLEM_LABELS[code], severities[code]) for code in checks.DEFAULT_SEVERITY
+            ],
+            "severity_choices": SEVERITY_LABELS,
+            "timing_form": TimingForm(
+                initial={
+                    "slot_minutes": sessions[0].slot_minutes if sessions else 15,
+                    "changeover_minutes": sessions[0].changeover_minutes if sessions else 3,
+                }
+            ),
             "draw_form": DrawForm(),
             "statuses": Round.Status,
         },
@@ -195,17 +220,16 @@ def calendar_token(user) -> str:
 
 @login_required
 def my_schedule(request):
-    """Where the user presents and which sessions they judge, with the calendar feed."""
+    """Where the user presents and which sessions they judge, as last published, with the
+    calendar feed."""
     feed = request.build_absolute_uri(reverse("calendar-feed", args=[calendar_token(request.user)]))
+    presenting, judging = selectors.published_schedule_for(request.user)
     return render(
         request,
         "scheduling/my_schedule.html",
         {
-            "presenting": selectors.presenter_slots(request.user),
-            "judging": [
-                (session, selectors.session_end(session))
-                for session in selectors.judged_sessions(request.user)
-            ],
+            "presenting": presenting,
+            "judging": judging,
             "calendar_url": feed,
             "webcal_url": "webcal://" + feed.split("://", 1)[1],
         },
@@ -213,35 +237,37 @@ def my_schedule(request):
 
 
 def calendar_feed(request, token):
-    """A person's presentations and judging sessions as an iCalendar feed."""
+    """A person's presentations and judging sessions, as last published, as an iCalendar
+    feed."""
     try:
         user_id = signing.loads(token, salt=CALENDAR_SALT)
     except signing.BadSignature as error:
         raise Http404 from error
     user = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    presenting, judging = selectors.published_schedule_for(user)
     events = [
         exports.CalendarEvent(
-            uid=f"slot-{slot.pk}@hoithi",
-            start=slot.planned_start,
-            end=slot.planned_end,
-            summary=_("Presenting: %(title)s") % {"title": slot.entry.initiative.title},
-            location=slot.session.room.name if slot.session.room_id else "",
-            description=f"{slot.round.contest.name} · {slot.round.name} · {slot.session.name}"
+            uid=f"slot-{slot.session_id}-{slot.title}-{user.pk}@hoithi",
+            start=slot.start,
+            end=slot.end,
+            summary=_("Presenting: %(title)s") % {"title": slot.title},
+            location=slot.room,
+            description=f"{slot.contest} · {slot.round} · {slot.session}"
             + (f" · {_('No.')} {slot.position}" if slot.position else ""),
         )
-        for slot in selectors.presenter_slots(user)
-        if slot.planned_start and slot.planned_end
+        for slot in presenting
+        if slot.start and slot.end
     ]
     events += [
         exports.CalendarEvent(
-            uid=f"session-{session.pk}-judge-{user.pk}@hoithi",
-            start=session.starts_at,
-            end=selectors.session_end(session),
-            summary=_("Judging: %(session)s") % {"session": session.name},
-            location=session.room.name if session.room_id else "",
-            description=f"{session.round.contest.name} · {session.round.name}",
+            uid=f"session-{session.session_id}-judge-{user.pk}@hoithi",
+            start=session.start,
+            end=session.end,
+            summary=_("Judging: %(session)s") % {"session": session.session},
+            location=session.room,
+            description=f"{session.contest} · {session.round}",
         )
-        for session in selectors.judged_sessions(user)
+        for session in judging
     ]
     response = HttpResponse(
         exports.calendar(_("Contest schedule"), events, stamp=timezone.now()),
@@ -312,6 +338,7 @@ def slot_move(request, pk):
     """Organisers: move a drawn slot to another place of its running order (with a reason),
     or, before the draw, move the entry to another session of the round."""
     slot = get_object_or_404(Slot.objects.select_related("round__contest", "session"), pk=pk)
+    require_role(request.user, slot.round.contest, Role.ORGANISER)
     try:
         if "session" in request.POST:
             form = MoveEntryForm(request.POST, round=slot.round)
@@ -369,3 +396,104 @@ def draw_record(request, pk):
         "scheduling/draw_record.html",
         {"session": session, "records": records, "algorithm": draw.ALGORITHM},
     )
+
+
+PROBLEM_LABELS = {
+    checks.ROOM_DOUBLE_BOOKED: _lazy("A room used twice at once"),
+    checks.JUDGE_DOUBLE_BOOKED: _lazy("A judge in two sessions at once"),
+    checks.PRESENTER_DOUBLE_BOOKED: _lazy("A presenter in two places at once"),
+    checks.JUDGE_OWN_UNIT: _lazy("A judge hearing their own unit"),
+    checks.PANEL_TOO_SMALL: _lazy("A panel below its minimum size"),
+    checks.ROOM_UNAVAILABLE: _lazy("A session outside its room's hours"),
+}
+SEVERITY_LABELS = [
+    (checks.BLOCKING, _lazy("blocking")),
+    (checks.WARNING, _lazy("warning")),
+    (checks.OFF, _lazy("off")),
+]
+
+
+@login_required
+@require_POST
+def schedule_publish(request, pk):
+    """Organisers: publish the working copy of the round's schedule as a new version."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER)
+    try:
+        version = services.publish_schedule(
+            round=round, actor=request.user, note=request.POST.get("note", "")
+        )
+        messages.success(
+            request,
+            _("Schedule version %(number)d published.") % {"number": version.number},
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        for problem in (error.errors or {}).get("problems", []):
+            messages.error(request, problem)
+    return redirect("round-schedule", pk=pk)
+
+
+@login_required
+@require_POST
+def schedule_severities(request, pk):
+    """Organisers: how serious each kind of schedule problem is for this round."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER)
+    try:
+        services.set_problem_severities(
+            round=round,
+            severities={
+                code: request.POST[code] for code in checks.DEFAULT_SEVERITY if code in request.POST
+            },
+            actor=request.user,
+        )
+        messages.success(request, _("Saved."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("round-schedule", pk=pk)
+
+
+@login_required
+@require_POST
+def session_break(request, pk):
+    """Organisers: insert a break in a session's running order."""
+    session = get_object_or_404(Session.objects.select_related("round__contest"), pk=pk)
+    require_role(request.user, session.round.contest, Role.ORGANISER)
+    form = BreakForm(request.POST)
+    try:
+        if form.is_valid():
+            services.add_break(session=session, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Break added."))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("round-schedule", pk=session.round_id)
+
+
+@login_required
+@require_POST
+def break_delete(request, pk):
+    pause = get_object_or_404(Break.objects.select_related("session__round__contest"), pk=pk)
+    services.remove_break(pause=pause, actor=request.user)
+    messages.success(request, _("Break removed."))
+    return redirect("round-schedule", pk=pause.session.round_id)
+
+
+@login_required
+@require_POST
+def round_timing(request, pk):
+    """Organisers: the length of a presentation and of the changeover, for every session."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER)
+    form = TimingForm(request.POST)
+    try:
+        if form.is_valid():
+            count = services.set_timing(round=round, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Timing set for %(count)d sessions.") % {"count": count})
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("round-schedule", pk=pk)

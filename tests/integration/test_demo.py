@@ -298,3 +298,15 @@ def test_demo_logins_authenticate(demo):
     for username in LOGINS:
         assert username in demo
         assert authenticate(username=username, password=PASSWORD) is not None, username
+
+
+def test_every_round_has_a_published_schedule_without_blocking_problems():
+    from scheduling import checks
+    from scheduling.selectors import schedule_problems
+
+    for round in rounds():
+        version = round.schedule_versions.get()
+        problems, _sessions = schedule_problems(round)
+        assert [p for p in problems if p.severity == checks.BLOCKING] == []
+        slots = [slot for session in version.snapshot["sessions"] for slot in session["slots"]]
+        assert slots and all(slot["position"] and slot["start"] for slot in slots)

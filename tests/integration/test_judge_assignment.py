@@ -210,7 +210,7 @@ def test_schedule_page_assigns_judges_and_shows_refusals(parallel):
 def test_reading_the_problem_takes_a_fixed_number_of_queries(
     parallel, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         problem = judge_assignment_input(parallel.world.final)
     assert [panel.name for panel in problem.panels] == ["Cụm 1", "Cụm 2"]
     assert {judge.name for judge in problem.judges if judge.head_capable} == {"judge1", "head2"}

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from contest.models import Person
+from scheduling import services
 from tests.thin_path import client_for
 from tests.world import make_user
 
@@ -19,9 +20,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def presenter(scheduled):
-    """A user who presents the second entry."""
+    """A user who presents the second entry, in a schedule the organiser has published."""
     user = make_user("bcv-thu1", first_name="Thứ1", last_name="Nguyễn Văn")
     Person.objects.filter(entries=scheduled.entries[1]).update(user=user)
+    services.publish_schedule(round=scheduled.world.final, actor=scheduled.world.organiser)
     return user
 
 
