@@ -83,6 +83,7 @@ urlpatterns = [
         name="score-entry",
     ),
     path("rounds/<int:pk>/rankings/", scoring_views.round_rankings, name="round-rankings"),
+    path("rounds/<int:pk>/minutes.pdf", scoring_views.round_minutes_pdf, name="round-minutes"),
     path(
         "rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"
     ),

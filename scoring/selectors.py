@@ -1,6 +1,7 @@
 import hashlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -507,3 +508,76 @@ def paper_sheets_for(user, round: Round) -> QuerySet[PaperSheet]:
     if not user.is_authenticated or not headed.exists():
         raise NotAllowed(_("You do not have permission to do this in this contest."))
     return sheets.filter(entry__slots__session__in=headed).distinct()
+
+
+@dataclass(frozen=True)
+class MinutesRow:
+    rank: Decimal
+    entry: object
+    score: Decimal
+    judges_counted: int
+    by_judge: list  # each judge's score for the entry, in panel order (None where none)
+    prize: object
+
+
+@dataclass(frozen=True)
+class Minutes:
+    round: Round
+    ranking: Ranking
+    judges: list  # users, head judges first, then by seat order
+    rows: list[MinutesRow]
+    method: str
+    secretaries: list
+
+
+def round_minutes(round: Round) -> Minutes | None:
+    """What the minutes (biên bản) of a round record, from its published snapshot: the panel,
+    each judge's score per entry, the aggregation rule, the results and the prizes. None
+    before publication."""
+    from contest.models import Membership, Role
+    from scheduling.models import PanelSeat
+
+    ranking = (
+        _with_standings(Ranking.objects.filter(round=round, is_published=True))
+        .select_related("round__contest")
+        .first()
+    )
+    if ranking is None:
+        return None
+    seats = PanelSeat.objects.filter(panel__sessions__round=round).select_related("judge__person")
+    judges: list = []
+    heads_first = sorted(seats, key=lambda s: (s.role != PanelSeat.Role.HEAD_JUDGE, s.order, s.pk))
+    for seat in heads_first:
+        if seat.judge not in judges:
+            judges.append(seat.judge)
+    prizes = prizes_by_entry(ranking)
+    rows = [
+        MinutesRow(
+            rank=standing.rank,
+            entry=standing.entry,
+            score=standing.score,
+            judges_counted=standing.judges_counted,
+            by_judge=[
+                Decimal(score)
+                if (score := standing.details.get("judges", {}).get(str(j.pk)))
+                else None
+                for j in judges
+            ],
+            prize=prizes.get(standing.entry_id),
+        )
+        for standing in ranking.standings.all()
+    ]
+    secretaries = [
+        membership.user
+        for membership in Membership.objects.filter(
+            contest_id=round.contest_id, role=Role.SECRETARY
+        ).select_related("user")
+    ]
+    return Minutes(
+        round=round,
+        ranking=ranking,
+        judges=judges,
+        rows=rows,
+        method=dict(Rubric.Method.choices).get(ranking.method, ranking.method),
+        secretaries=secretaries,
+    )

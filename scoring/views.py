@@ -5,15 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.documents import formal_date_line
+from config.downloads import as_attachment
 from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
+from config.pdf import font_faces, html_to_pdf
 from contest.models import Contest, Role
-from contest.selectors import roles_of
+from contest.selectors import require_role, roles_of
 from scheduling.models import Round, Session
 from scheduling.selectors import (
     heads_panel,
@@ -312,4 +317,29 @@ def public_results(request, slug):
         ranking.prizes = selectors.prizes_by_entry(ranking)
     return render(
         request, "scoring/public_results.html", {"contest": contest, "rankings": rankings}
+    )
+
+
+@login_required
+def round_minutes_pdf(request, pk):
+    """The minutes (biên bản) of a round, from its published snapshot, to be signed by the
+    judges and the secretary."""
+    round = get_object_or_404(Round.objects.select_related("contest__organising_unit"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER, Role.SECRETARY)
+    with translation.override("vi"):  # an official document: Vietnamese, decimal commas
+        minutes = selectors.round_minutes(round)
+        if minutes is None:
+            raise Http404(_("The round's results are not published yet."))
+        published = timezone.localtime(minutes.ranking.published_at).date()
+        html = render_to_string(
+            "scoring/minutes_pdf.html",
+            {
+                "minutes": minutes,
+                "font_faces": font_faces(),
+                "date_line": formal_date_line(round.contest.place, published),
+            },
+        )
+    return as_attachment(
+        HttpResponse(html_to_pdf(html), content_type="application/pdf"),
+        f"Biên bản - {round.contest.name} - {round.name}.pdf",
     )
