@@ -5,45 +5,87 @@ This module deliberately knows nothing about the ORM: the caller builds a
 the official Vietnamese style, either the Party style (Hướng dẫn 36-HD/VPTW)
 or the State style (Nghị định 30/2020/NĐ-CP).
 
-Every text is normalised to NFC and HTML-escaped. Only the Liberation Serif
-fonts shipped in ``certificates/fonts`` are used, through ``@font-face`` rules,
-so the PDF never embeds a system substitute.
+Layouts. A certificate is laid out by a *layout*: an HTML file whose ``<body>``
+is the certificate, with ``{{ field_name }}`` placeholders, and CSS added after
+the shared stylesheet. The built-in layouts of the two themes are the files in
+``certificates/layouts/`` (``party.html``, ``state.html``, sharing ``base.css``);
+an organiser may write their own (:class:`Layout`). Every layout declares the
+fields it prints in its head::
 
-Performance: the WeasyPrint ``FontConfiguration`` and the parsed stylesheet are
+    <meta name="hoithi-fields" content="recipient_name achievement qr_code ...">
+
+and :func:`check_layout` refuses, with every problem listed, a layout that uses
+a placeholder it does not declare, declares a field HoiThi does not know or a
+field it never prints, leaves out a required field (:data:`REQUIRED_FIELDS`,
+and the QR code or the verification address), writes a malformed placeholder,
+puts one anywhere but in the text of the body (never in a tag, an attribute,
+the head or the CSS), or refers to anything the renderer would not load (only
+``data:image/...`` URIs; no ``@import``, ``@font-face``, scripts, frames or
+linked stylesheets, and no other font than the shipped one). A layout is
+checked again before it is rendered: a bad layout never produces a PDF.
+
+Every value is normalised to NFC and HTML-escaped before it is put in: data
+never brings markup of its own. The three image fields (:data:`IMAGE_FIELDS`)
+stand for a whole ``<img>`` element, or for nothing when there is no image.
+Only the Liberation Serif fonts shipped in ``certificates/fonts`` are used,
+through ``@font-face`` rules, so the PDF never embeds a system substitute.
+
+Performance: the WeasyPrint ``FontConfiguration`` and the parsed stylesheets are
 built once per thread (so once per process for the usual single-threaded
 worker) and reused for every certificate. :func:`render_certificate_pdfs` lays
-many certificates out as one document (one page each) and splits it into one
-standalone PDF per certificate: WeasyPrint's per-document work (font subsetting
-above all) is then paid once per batch instead of once per certificate.
+many certificates out as one document (one page each; one document per distinct
+layout CSS) and splits it into one standalone PDF per certificate: WeasyPrint's
+per-document work (font subsetting above all) is then paid once per batch
+instead of once per certificate.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
 import datetime
+import functools
 import html
 import io
 import re
 import threading
 import unicodedata
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import segno
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from config.documents import formal_date_line
 
 __all__ = [
+    "FIELDS",
     "FONT_FAMILY",
+    "IMAGE_FIELDS",
+    "REQUIRED_FIELDS",
     "CertificateData",
+    "Layout",
+    "LayoutError",
+    "LayoutProblem",
+    "builtin_layout_html",
     "certificate_html",
+    "check_layout",
     "formal_date_line",
+    "image_data_uri",
+    "rasterise",
     "render_certificate_pdf",
     "render_certificate_pdfs",
 ]
 
 FONT_FAMILY = "Liberation Serif"
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+LAYOUTS_DIR = Path(__file__).resolve().parent / "layouts"
 
 THEMES = ("party", "state")
 KINDS = ("prize", "participation", "judge")
@@ -55,13 +97,19 @@ LEAD_IN = {
     "judge": "Chứng nhận",
 }
 
-PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
-STATE_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-STATE_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-
 # Density levels: 0 is the normal layout; higher levels shrink the body text
 # so that very long contest names / entry titles still fit on one page.
 MAX_DENSITY = 3
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An organiser's own layout: HTML with declared ``{{ field }}`` placeholders, and CSS
+    added after the shared stylesheet. Blank HTML: the built-in layout of the theme (then
+    the CSS alone restyles it)."""
+
+    html: str = ""
+    css: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +132,50 @@ class CertificateData:
     signer_name: str  # e.g. "Nguyễn Văn Phong"
     verification_url: str  # printed as QR code and in small text
     verification_code: str  # short code printed beside the QR
+    decision_reference: str = ""  # e.g. "12-QĐ/ĐUK", the decision conferring the prizes
+    lead_in: str = ""  # "" for the usual word of the kind (LEAD_IN)
+    signature_image: str = ""  # a data:image/... URI (image_data_uri), or ""
+    seal_image: str = ""  # a data:image/... URI (image_data_uri), or ""
+    layout: Layout | None = None  # None: the built-in layout of the theme
+
+
+# --------------------------------------------------------------------------- fields
+
+# Every field a layout may print, with what it stands for (translated where shown). Fields
+# marked "in capitals" are upper-cased as official documents print them.
+FIELDS: dict[str, str] = {
+    "superior_body": gettext_noop("the body above the issuer, in capitals (may be empty)"),
+    "issuing_body": gettext_noop("the issuing body, in capitals"),
+    "number": gettext_noop("the document number, e.g. “Số 12-GCN/ĐUK” or “Số: 12/GCN-SNV”"),
+    "decision_reference": gettext_noop(
+        "“Theo Quyết định số …” when a decision is given, else empty"
+    ),
+    "date_line": gettext_noop(
+        "place and date in the formal style, e.g. “Hà Nội, ngày 05 tháng 10 năm 2019”"
+    ),
+    "title": gettext_noop("the certificate's title, in capitals, e.g. “GIẤY CHỨNG NHẬN”"),
+    "lead_in": gettext_noop("the word introducing the recipient, e.g. “Chứng nhận”"),
+    "recipient_name": gettext_noop("the recipient's full name"),
+    "recipient_unit": gettext_noop("the recipient's unit (may be empty)"),
+    "achievement": gettext_noop("what is certified, e.g. “Đã đạt Giải Nhất”, “Đã tham gia”"),
+    "contest_name": gettext_noop("the contest's name"),
+    "entry_title": gettext_noop("the initiative's title in quotation marks (may be empty)"),
+    "signing_on_behalf": gettext_noop("e.g. “T/M BAN THƯỜNG VỤ”, “TM. BAN TỔ CHỨC”, in capitals"),
+    "signer_title": gettext_noop("e.g. “BÍ THƯ”, “PHÓ GIÁM ĐỐC”, in capitals"),
+    "signer_name": gettext_noop("the signer's full name"),
+    "signature_image": gettext_noop(
+        'the signature as an <img class="signature"> (nothing if none)'
+    ),
+    "seal_image": gettext_noop('the seal as an <img class="seal"> (nothing if none)'),
+    "qr_code": gettext_noop('the verification QR code as an <img class="qr">'),
+    "verification_url": gettext_noop("the verification address"),
+    "verification_code": gettext_noop("the verification code"),
+}
+IMAGE_FIELDS = frozenset({"qr_code", "signature_image", "seal_image"})
+# Fields every layout prints; it also prints qr_code or verification_url (or both).
+REQUIRED_FIELDS = ("recipient_name", "achievement")
+VERIFICATION_FIELDS = ("qr_code", "verification_url")
+FIELDS_META = "hoithi-fields"
 
 
 # --------------------------------------------------------------------------- text
@@ -106,22 +198,25 @@ def _normalised(data: CertificateData) -> CertificateData:
     return replace(data, **changes)
 
 
-def formal_date_line(place: str, day: datetime.date) -> str:
-    """The dated line of an official document.
-
-    Days 1-9 and months 1-2 are written with a leading zero, as required by
-    Nghị định 30/2020 and Hướng dẫn 36-HD/VPTW: "Hà Nội, ngày 05 tháng 02 năm
-    2020", "ngày 15 tháng 3 năm 2021".
-    """
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{_nfc(place)}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 def _e(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-# --------------------------------------------------------------------------- QR
+def _quoted(title: str) -> str:
+    if not title or title[:1] in "\"“'‘«":
+        return title
+    return f"“{title}”"
+
+
+def _decision_line(reference: str) -> str:
+    if not reference:
+        return ""
+    if reference.lower().startswith("quyết định"):
+        return f"Theo {reference}"
+    return f"Theo Quyết định số {reference}"
+
+
+# --------------------------------------------------------------------------- images
 
 
 def _qr_data_uri(url: str) -> str:
@@ -133,6 +228,514 @@ def _qr_data_uri(url: str) -> str:
     # One pixel per module, drawn without interpolation (CSS image-rendering): as sharp as
     # a vector drawing at any zoom, and far cheaper for WeasyPrint than an SVG path.
     return qr.png_data_uri(border=4, scale=1)
+
+
+# Signature and seal images are scaled down to this many pixels on their longer side
+# (about 500 dpi at the printed size): a phone photo would otherwise weigh on every PDF.
+IMAGE_MAX_PIXELS = 700
+
+
+def image_data_uri(content: bytes) -> str:
+    """An uploaded signature or seal image as a PNG ``data:`` URI, the only way an image
+    reaches the renderer. Raises ``ValueError`` if ``content`` is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.load()
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA")
+            image.thumbnail((IMAGE_MAX_PIXELS, IMAGE_MAX_PIXELS))
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG", optimize=True)
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError("not an image") from error
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _img(css_class: str, uri: str, alt: str) -> str:
+    if not uri:
+        return ""
+    return f'<img class="{css_class}" src="{_e(uri)}" alt="{_e(alt)}">'
+
+
+def rasterise(pdf: bytes, dpi: float = 96) -> bytes:
+    """Page 1 of ``pdf`` as a PNG image at ``dpi`` (the organiser's preview)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- layout check
+
+
+class LayoutProblem(NamedTuple):
+    part: str  # "html" or "css": where the problem is
+    message: str
+
+
+class LayoutError(ValueError):
+    """A layout that cannot be rendered, with every problem found."""
+
+    def __init__(self, problems: Sequence[LayoutProblem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(problem.message for problem in self.problems))
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
+_BRACES = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_TEMPLATE_TAG = re.compile(r"\{%|%\}|\{#|#\}")
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+# Elements that would run code, load a file, or restyle the page behind the layout's back.
+_REFUSED_TAGS = {
+    "script": gettext_noop("scripts do not run in a certificate"),
+    "style": gettext_noop("put the CSS in the layout's CSS"),
+    "link": gettext_noop("nothing may be loaded from outside the layout"),
+    "base": gettext_noop("nothing may be loaded from outside the layout"),
+    "iframe": gettext_noop("nothing may be loaded from outside the layout"),
+    "frame": gettext_noop("nothing may be loaded from outside the layout"),
+    "object": gettext_noop("nothing may be loaded from outside the layout"),
+    "embed": gettext_noop("nothing may be loaded from outside the layout"),
+    "template": gettext_noop("use {{ field_name }} placeholders"),
+}
+# Attributes naming a resource the renderer would load.
+_RESOURCE_ATTRIBUTES = {"src", "srcset", "data", "poster", "background", "xlink:href", "href"}
+_DATA_IMAGE = re.compile(r"^\s*data:image/", re.IGNORECASE)
+_GENERIC_FAMILIES = {"serif"}
+
+
+def _known_fields() -> str:
+    return ", ".join(FIELDS)
+
+
+class _LayoutParser(HTMLParser):
+    """Collects the declared fields, the body's class and the problems found in tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.declared: list[str] | None = None
+        self.body_class = ""
+        self.problems: list[LayoutProblem] = []
+        self.in_text: Counter[str] = Counter()  # placeholders standing in text content
+
+    def handle_data(self, data: str) -> None:
+        if re.match(r"<[a-zA-Z!/?]", data):
+            # The parser gives back a tag it could not read (an unclosed quote or bracket)
+            # as text: whatever placeholders it holds are inside that tag.
+            self.problem(
+                _("A tag is never closed (a quote or a “>” is missing): %(tag)s")
+                % {"tag": data[:60]}
+            )
+            return
+        self.in_text.update(_PLACEHOLDER.findall(data))
+
+    def problem(self, message: str) -> None:
+        self.problems.append(LayoutProblem("html", message))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        if "{{" in raw or "}}" in raw:
+            self.problem(
+                _(
+                    "A placeholder may stand only in text, not inside a tag or its "
+                    "attributes: %(tag)s"
+                )
+                % {"tag": raw[:80]}
+            )
+        if tag in _REFUSED_TAGS:
+            self.problem(
+                _("<%(tag)s> is not allowed in a layout: %(reason)s.")
+                % {"tag": tag, "reason": _(_REFUSED_TAGS[tag])}
+            )
+        values = {name: value or "" for name, value in attrs}
+        if tag == "meta" and values.get("name", "").strip().lower() == FIELDS_META:
+            self.declared = (self.declared or []) + values.get("content", "").replace(
+                ",", " "
+            ).split()
+        if tag == "meta" and "http-equiv" in values:
+            self.problem(_("<meta http-equiv> is not allowed in a layout."))
+        if tag == "body":
+            self.body_class = values.get("class", "").strip()
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.problem(
+                    _("The %(attribute)s attribute is not allowed: scripts do not run.")
+                    % {"attribute": name}
+                )
+            elif name in _RESOURCE_ATTRIBUTES and not (tag == "a" and name == "href"):
+                if name == "srcset" or not _DATA_IMAGE.match(value):
+                    self.problem(_refused_resource(value))
+            elif name == "style":
+                self.problems.extend(
+                    LayoutProblem("html", message) for message in _declaration_problems(value)
+                )
+
+
+def _refused_resource(url: str) -> str:
+    shown = url.strip()
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    return _(
+        "“%(url)s” would not be loaded: a layout may only use images embedded as data:image/… URIs."
+    ) % {"url": shown}
+
+
+def _placeholder_syntax_problems(text: str, part: str) -> list[LayoutProblem]:
+    problems = []
+    for match in _BRACES.finditer(text):
+        if not _PLACEHOLDER.fullmatch(match.group(0)):
+            problems.append(
+                LayoutProblem(
+                    part,
+                    _(
+                        "Malformed placeholder “%(text)s”: write {{ field_name }}, a field "
+                        "name in lower case and nothing else."
+                    )
+                    % {"text": match.group(0)[:60]},
+                )
+            )
+    rest = _BRACES.sub("", text)
+    if "{{" in rest or "}}" in rest:
+        problems.append(
+            LayoutProblem(
+                part, _("Unbalanced braces: a placeholder opened with {{ closes with }}.")
+            )
+        )
+    if _TEMPLATE_TAG.search(text):
+        problems.append(
+            LayoutProblem(
+                part,
+                _(
+                    "Template tags and comments ({%% … %%}, {# … #}) are not supported: use "
+                    "{{ field_name }} placeholders only."
+                ),
+            )
+        )
+    return problems
+
+
+def _split_body(text: str) -> tuple[str, str, str] | None:
+    """(before the body's content, the body's content, after it), or None without a body."""
+    start = _BODY_START.search(text)
+    if start is None:
+        return None
+    ends = list(_BODY_END.finditer(text, start.end()))
+    end = ends[-1].start() if ends else len(text)
+    return text[: start.end()], text[start.end() : end], text[end:]
+
+
+def _html_problems(text: str) -> list[LayoutProblem]:
+    problems = _placeholder_syntax_problems(text, "html")
+    parser = _LayoutParser()
+    parser.feed(text)
+    parser.close()
+    problems += parser.problems
+    outside_text = Counter(_PLACEHOLDER.findall(text)) - parser.in_text
+    if outside_text and not parser.problems:
+        # In a tag the parser could not read (an unclosed quote), or in a comment.
+        problems.append(
+            LayoutProblem(
+                "html",
+                _(
+                    "A placeholder may stand only in text, not inside a tag, an attribute or "
+                    "a comment: %(fields)s"
+                )
+                % {"fields": ", ".join(f"{{{{ {name} }}}}" for name in outside_text)},
+            )
+        )
+    parts = _split_body(text)
+    if parts is None:
+        problems.append(
+            LayoutProblem("html", _("The layout needs a <body> holding the certificate."))
+        )
+    elif _PLACEHOLDER.search(parts[0]) or _PLACEHOLDER.search(parts[2]):
+        problems.append(
+            LayoutProblem(
+                "html", _("Placeholders may stand only in the <body>, not in the <head>.")
+            )
+        )
+    if parser.declared is None:
+        problems.append(
+            LayoutProblem(
+                "html",
+                _(
+                    'The layout does not declare its fields: add <meta name="hoithi-fields" '
+                    'content="recipient_name achievement qr_code …"> to its <head>.'
+                ),
+            )
+        )
+    if parts is None or parser.declared is None:
+        return problems
+    body = parts[1]
+    declared = list(dict.fromkeys(parser.declared))
+    used = list(dict.fromkeys(_PLACEHOLDER.findall(body)))
+    for name in declared:
+        if name not in FIELDS:
+            problems.append(
+                LayoutProblem(
+                    "html",
+                    _("“%(field)s” is declared but is not a HoiThi field. Known fields: %(known)s.")
+                    % {"field": name, "known": _known_fields()},
+                )
+            )
+    for name in used:
+        if name not in FIELDS:
+            if name not in declared:
+                problems.append(
+                    LayoutProblem(
+                        "html",
+                        _("{{ %(field)s }} is not a HoiThi field. Known fields: %(known)s.")
+                        % {"field": name, "known": _known_fields()},
+                    )
+                )
+        elif name not in declared:
+            problems.append(
+                LayoutProblem(
+                    "html",
+                    _("{{ %(field)s }} is used but not declared in the hoithi-fields list.")
+                    % {"field": name},
+                )
+            )
+    for name in declared:
+        if name in FIELDS and name not in used:
+            problems.append(
+                LayoutProblem(
+                    "html",
+                    _("“%(field)s” is declared but the layout never prints it.") % {"field": name},
+                )
+            )
+    for name in REQUIRED_FIELDS:
+        if name not in used:
+            problems.append(
+                LayoutProblem(
+                    "html",
+                    _("The layout must print {{ %(field)s }}.") % {"field": name},
+                )
+            )
+    if not any(name in used for name in VERIFICATION_FIELDS):
+        problems.append(
+            LayoutProblem(
+                "html",
+                _(
+                    "The layout must print the verification QR code {{ qr_code }} or address "
+                    "{{ verification_url }}."
+                ),
+            )
+        )
+    return problems
+
+
+def _font_family_names(tokens) -> list[str]:
+    """The family names of a font-family value: idents run together, strings as they are."""
+    import tinycss2
+
+    names, current = [], []
+    for token in tokens:
+        if token.type == "literal" and token.value == ",":
+            names.append(" ".join(current))
+            current = []
+        elif token.type == "ident":
+            if token.lower_value != "important":
+                current.append(token.value)
+        elif token.type == "string":
+            current.append(token.value)
+        elif token.type not in ("whitespace", "comment") and not (
+            token.type == "literal" and token.value == "!"
+        ):
+            current.append(tinycss2.serialize([token]))
+    names.append(" ".join(current))
+    return [name.strip() for name in names if name.strip()]
+
+
+def _declaration_problems(text: str, declarations=None) -> list[str]:
+    """Problems of a declaration list (a rule's content or a style attribute)."""
+    import tinycss2
+
+    if declarations is None:
+        declarations = tinycss2.parse_blocks_contents(text, skip_comments=True)
+    problems = []
+    for item in declarations:
+        if item.type == "declaration":
+            problems += _token_problems(item.value)
+            if item.lower_name == "font":
+                problems.append(
+                    _(
+                        "The “font” shorthand is not allowed: set font-size, font-weight and "
+                        "font-style instead."
+                    )
+                )
+            elif item.lower_name == "font-family":
+                for name in _font_family_names(item.value):
+                    if name != FONT_FAMILY and name.lower() not in _GENERIC_FAMILIES:
+                        problems.append(
+                            _("Only the shipped font “%(family)s” may be used, not “%(name)s”.")
+                            % {"family": FONT_FAMILY, "name": name}
+                        )
+        elif item.type == "qualified-rule":
+            problems += _token_problems(item.prelude)
+            problems += _declaration_problems("", tinycss2.parse_blocks_contents(item.content))
+        elif item.type == "at-rule":
+            problems += _at_rule_problems(item)
+        elif item.type == "error":
+            problems.append(_("CSS syntax error: %(message)s.") % {"message": item.message})
+    return problems
+
+
+def _at_rule_problems(rule) -> list[str]:
+    import tinycss2
+
+    if rule.lower_at_keyword in ("import", "font-face", "namespace"):
+        return [
+            _(
+                "@%(rule)s is not allowed in a layout's CSS: only the shipped font is used and "
+                "nothing is loaded."
+            )
+            % {"rule": rule.lower_at_keyword}
+        ]
+    problems = _token_problems(rule.prelude)
+    if rule.content is not None:
+        problems += _declaration_problems("", tinycss2.parse_blocks_contents(rule.content))
+    return problems
+
+
+def _token_problems(tokens) -> list[str]:
+    problems = []
+    for token in tokens or ():
+        if token.type == "url":
+            if not _DATA_IMAGE.match(token.value):
+                problems.append(_refused_resource(token.value))
+        elif token.type == "function":
+            if token.lower_name in ("url", "src"):
+                target = "".join(
+                    getattr(argument, "value", "")
+                    for argument in token.arguments
+                    if argument.type == "string"
+                )
+                if not _DATA_IMAGE.match(target):
+                    problems.append(_refused_resource(target or token.lower_name + "(…)"))
+            problems += _token_problems(token.arguments)
+        elif token.type in ("() block", "[] block", "{} block"):
+            problems += _token_problems(token.content)
+    return problems
+
+
+def _css_problems(css: str) -> list[LayoutProblem]:
+    import tinycss2
+
+    problems = []
+    if "{{" in css or "}}" in css or _TEMPLATE_TAG.search(css):
+        problems.append(
+            LayoutProblem(
+                "css",
+                _("Placeholders are not allowed in the CSS: put {{ field_name }} in the HTML."),
+            )
+        )
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    problems += [LayoutProblem("css", message) for message in _declaration_problems("", rules)]
+    return problems
+
+
+def check_layout(html_text: str, css: str = "") -> list[LayoutProblem]:
+    """Every problem of a layout (empty: the layout may be rendered). Blank HTML stands for
+    the built-in layout of the theme; its CSS is then checked alone."""
+    html_text = unicodedata.normalize("NFC", html_text or "")
+    css = unicodedata.normalize("NFC", css or "")
+    problems = _html_problems(html_text) if html_text.strip() else []
+    if css.strip():
+        problems += _css_problems(css)
+    return problems
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+@dataclass(frozen=True)
+class _CompiledLayout:
+    parts: tuple[str, ...]  # literal text, field name, literal text, ..., literal text
+    fields: frozenset[str]
+    body_class: str
+    css: str  # the layout's own CSS ("" for none)
+
+
+@functools.cache
+def _layout_file(name: str) -> str:
+    return unicodedata.normalize("NFC", (LAYOUTS_DIR / name).read_text(encoding="utf-8"))
+
+
+def builtin_layout_html(theme: str) -> str:
+    """The HTML of the built-in layout of a theme: a starting point for an organiser's own."""
+    if theme not in THEMES:
+        raise ValueError(f"unknown certificate theme {theme!r}")
+    return _layout_file(f"{theme}.html")
+
+
+@functools.lru_cache(maxsize=64)
+def _compile(html_text: str, css: str) -> _CompiledLayout:
+    """A checked layout, ready to fill in. Raises :class:`LayoutError` (never cached)."""
+    problems = check_layout(html_text, css)
+    if problems:
+        raise LayoutError(problems)
+    parser = _LayoutParser()
+    parser.feed(html_text)
+    parser.close()
+    _before, body, _after = _split_body(unicodedata.normalize("NFC", html_text))
+    parts = tuple(_PLACEHOLDER.split(body))
+    return _CompiledLayout(
+        parts=parts,
+        fields=frozenset(parts[1::2]),
+        body_class=parser.body_class,
+        css=unicodedata.normalize("NFC", css.strip()),
+    )
+
+
+@functools.cache
+def _builtin_layout_compact(theme: str) -> str:
+    """The built-in layout without the white space between its tags (we wrote it, so none of
+    it is meaningful): fewer boxes for WeasyPrint to build and lay out for every page."""
+    return re.sub(r">\s+<", "><", builtin_layout_html(theme))
+
+
+def _layout_of(d: CertificateData) -> _CompiledLayout:
+    custom = d.layout or Layout()
+    return _compile(custom.html.strip() or _builtin_layout_compact(d.theme), custom.css)
+
+
+def _field_values(d: CertificateData, wanted: frozenset[str]) -> dict[str, str]:
+    """The HTML standing for each field the layout prints: escaped NFC text, or an <img>."""
+    text = {
+        "superior_body": _upper(d.superior_body),
+        "issuing_body": _upper(d.issuing_body),
+        "number": d.number,
+        "decision_reference": _decision_line(d.decision_reference),
+        "date_line": formal_date_line(d.place, d.issued_on),
+        "title": _upper(d.title),
+        "lead_in": d.lead_in or LEAD_IN.get(d.kind, "Chứng nhận"),
+        "recipient_name": d.recipient_name,
+        "recipient_unit": d.recipient_unit,
+        "achievement": d.achievement,
+        "contest_name": d.contest_name,
+        "entry_title": _quoted(d.entry_title),
+        "signing_on_behalf": _upper(d.signing_on_behalf),
+        "signer_title": _upper(d.signer_title),
+        "signer_name": d.signer_name,
+        "verification_url": d.verification_url,
+        "verification_code": d.verification_code,
+    }
+    values = {name: _e(value) for name, value in text.items() if name in wanted}
+    if "qr_code" in wanted:
+        values["qr_code"] = _img("qr", _qr_data_uri(d.verification_url), "Mã QR xác thực")
+    if "signature_image" in wanted:
+        values["signature_image"] = _img("signature", d.signature_image, "Chữ ký")
+    if "seal_image" in wanted:
+        values["seal_image"] = _img("seal", d.seal_image, "Con dấu")
+    return values
 
 
 # --------------------------------------------------------------------------- CSS
@@ -156,177 +759,22 @@ def _font_faces() -> str:
     return "\n".join(faces)
 
 
-# Page geometry (mm). A certificate fills exactly one page area: its footer is pinned to the
-# bottom of a block as tall as the page area, so that one document can hold many certificates.
-PAGE_HEIGHT_MM = 210  # A4 landscape
-PAGE_MARGIN_MM = 7
-PAGE_BORDER_MM = 2.6
-PAGE_PADDING_MM = (9, 15)  # vertical, horizontal
-# A hair under the page area so that rounding never pushes a full certificate onto a new page.
-CERTIFICATE_HEIGHT_MM = (
-    PAGE_HEIGHT_MM - 2 * (PAGE_MARGIN_MM + PAGE_BORDER_MM + PAGE_PADDING_MM[0]) - 0.05
+# The shared stylesheet: the shipped fonts, the base rules and the built-in themes' rules
+# (scoped by the theme's class). A layout's own CSS comes after it.
+STYLESHEET = "\n".join(
+    [_font_faces(), _layout_file("base.css"), _layout_file("party.css"), _layout_file("state.css")]
 )
 
-_LAYOUT_CSS = """
-@page {
-  size: A4 landscape;
-  margin: __MARGIN__mm;
-  border: __BORDER__mm double #8b1a1a;
-  padding: __PADDING__;
-}
-* {
-  font-family: "__FAMILY__" !important;
-  box-sizing: border-box;
-}
-html { color: #000; font-size: 13.5pt; line-height: 1.25; }
-body { margin: 0; }
-p { margin: 0; }
-/* One certificate per page, however many the document holds. */
-.certificate { position: relative; height: __HEIGHT__mm; break-before: page; }
 
-/* ---- header ------------------------------------------------------- */
-table.header { width: 100%; border-collapse: collapse; table-layout: fixed; }
-table.header td { vertical-align: top; text-align: center; padding: 0; }
-table.header td.left { width: 44%; }
-table.header td.right { width: 56%; }
-.issuer { font-weight: bold; }
-.star { margin: 0.5mm 0 0.5mm 0; font-size: 13pt; line-height: 1; }
-.number { margin-top: 0.5mm; }
-.rule-under {
-  display: inline-block; border-bottom: 0.8pt solid #000; padding-bottom: 0.6mm;
-}
-.nation { font-weight: bold; }
-.party-name { font-weight: bold; font-size: 14.5pt; }
-.motto { font-weight: bold; font-size: 14pt; }
-.date-line { font-style: italic; margin-top: 3.5mm; }
-.state .issuer-rule {
-  width: 30mm; margin: 1mm auto 0 auto; border-top: 0.8pt solid #000; height: 0;
-}
-.state .number { margin-top: 1.5mm; }
-
-/* ---- body --------------------------------------------------------- */
-.title {
-  margin-top: 9mm; text-align: center; font-weight: bold; font-size: 34pt;
-  line-height: 1.1; color: #b30000; letter-spacing: 0.5pt;
-}
-.content { text-align: center; padding: 0 8mm; }
-.lead-in { margin-top: 4mm; font-size: 15pt; }
-.recipient {
-  margin-top: 1.5mm; font-weight: bold; font-size: 26pt; line-height: 1.15; color: #0b2a6b;
-}
-.unit { margin-top: 1.5mm; font-size: 15pt; }
-.achievement { margin-top: 3mm; font-weight: bold; font-size: 17pt; }
-.contest { margin-top: 1mm; font-size: 15pt; }
-.entry { margin-top: 2mm; font-style: italic; font-size: 15pt; }
-
-/* ---- footer ------------------------------------------------------- */
-/* The footer is pinned to the bottom of the certificate (so of the page
-   area). Body text that runs closer than 3 mm (FOOTER_GAP_PX) to it, or onto
-   a second page, is detected by the renderer and laid out again, denser. */
-.footer-pin { position: absolute; left: 0; right: 0; bottom: 0; }
-table.footer { width: 100%; border-collapse: collapse; table-layout: fixed; }
-table.footer td { vertical-align: bottom; padding: 0; }
-table.footer td.verify { width: 50%; text-align: left; }
-table.footer td.sign { width: 50%; text-align: center; vertical-align: top; }
-.qr-box { display: table; }
-.qr-cell { display: table-cell; vertical-align: bottom; }
-.qr { width: 30mm; height: 30mm; display: block; image-rendering: pixelated; }
-.code-cell { display: table-cell; vertical-align: bottom; padding-left: 3mm; }
-.code-label { font-size: 9.5pt; }
-.code { font-weight: bold; font-size: 12pt; letter-spacing: 0.5pt; }
-.lookup {
-  margin-top: 1.2mm; font-size: 8.5pt; line-height: 1.2; overflow-wrap: anywhere;
-  word-break: break-all; max-width: 120mm;
-}
-.on-behalf, .signer-title { font-weight: bold; font-size: 14pt; }
-.signature-space { height: 24mm; }
-.signer-name { font-weight: bold; font-size: 14pt; }
-
-/* ---- density levels for very long texts --------------------------- */
-.d1 .title { margin-top: 6mm; font-size: 30pt; }
-.d1 .recipient { font-size: 22pt; }
-.d1 .lead-in, .d1 .unit, .d1 .contest, .d1 .entry { font-size: 13.5pt; }
-.d1 .achievement { font-size: 15pt; }
-.d1 .signature-space { height: 22mm; }
-
-.d2 .title { margin-top: 4mm; font-size: 26pt; }
-.d2 .recipient { font-size: 19pt; }
-.d2 .lead-in, .d2 .unit, .d2 .contest, .d2 .entry {
-  font-size: 11.5pt; line-height: 1.15;
-}
-.d2 .achievement { font-size: 13pt; }
-.d2 .signature-space { height: 20mm; }
-
-.d3 .title { margin-top: 2mm; font-size: 22pt; }
-.d3 .content { max-height: 80mm; overflow: hidden; }
-.d3 .recipient { font-size: 16pt; }
-.d3 .lead-in, .d3 .unit, .d3 .contest, .d3 .entry {
-  font-size: 9.5pt; line-height: 1.1;
-}
-.d3 .achievement { font-size: 11pt; }
-.d3 .signature-space { height: 18mm; }
-"""
-for _placeholder, _value in (
-    ("__FAMILY__", FONT_FAMILY),
-    ("__MARGIN__", f"{PAGE_MARGIN_MM:g}"),
-    ("__BORDER__", f"{PAGE_BORDER_MM:g}"),
-    ("__PADDING__", "{0:g}mm {1:g}mm {0:g}mm {1:g}mm".format(*PAGE_PADDING_MM)),
-    ("__HEIGHT__", f"{CERTIFICATE_HEIGHT_MM:g}"),
-):
-    _LAYOUT_CSS = _LAYOUT_CSS.replace(_placeholder, _value)
-
-STYLESHEET = _font_faces() + "\n" + _LAYOUT_CSS
+def _stylesheet_text(layout_css: str) -> str:
+    return (
+        f"{STYLESHEET}\n/* ---- the layout's own CSS ---- */\n{layout_css}"
+        if layout_css
+        else STYLESHEET
+    )
 
 
 # --------------------------------------------------------------------------- HTML
-
-
-def _line(css_class: str, text: str) -> str:
-    if not text:
-        return ""
-    return f'<p class="{css_class}">{_e(text)}</p>'
-
-
-def _party_header(d: CertificateData) -> str:
-    left = (
-        _line("superior", _upper(d.superior_body))
-        + _line("issuer", _upper(d.issuing_body))
-        + '<p class="star">*</p>'
-        + _line("number", d.number)
-    )
-    right = f'<p class="party-name"><span class="rule-under">{_e(PARTY_NAME)}</span></p>' + _line(
-        "date-line", formal_date_line(d.place, d.issued_on)
-    )
-    return (
-        '<table class="header party"><tr>'
-        f'<td class="left">{left}</td><td class="right">{right}</td>'
-        "</tr></table>"
-    )
-
-
-def _state_header(d: CertificateData) -> str:
-    left = (
-        _line("superior", _upper(d.superior_body))
-        + _line("issuer", _upper(d.issuing_body))
-        + '<div class="issuer-rule"></div>'
-        + _line("number", d.number)
-    )
-    right = (
-        _line("nation", STATE_NAME)
-        + f'<p class="motto"><span class="rule-under">{_e(STATE_MOTTO)}</span></p>'
-        + _line("date-line", formal_date_line(d.place, d.issued_on))
-    )
-    return (
-        '<table class="header state"><tr>'
-        f'<td class="left">{left}</td><td class="right">{right}</td>'
-        "</tr></table>"
-    )
-
-
-def _quoted(title: str) -> str:
-    if title[:1] in "\"“'‘«":
-        return title
-    return f"“{title}”"
 
 
 def _density_for(d: CertificateData) -> int:
@@ -344,52 +792,19 @@ def _density_for(d: CertificateData) -> int:
 
 def _certificate_section(d: CertificateData, density: int, anchor: str = "c0") -> str:
     """One certificate: a block one page area tall, its id ``anchor`` marking its page."""
-    header = _party_header(d) if d.theme == "party" else _state_header(d)
-    lead_in = LEAD_IN.get(d.kind, "Chứng nhận")
-    contest = f"tại {d.contest_name}" if d.contest_name else ""
-    content = (
-        _line("lead-in", lead_in)
-        + _line("recipient", d.recipient_name)
-        + _line("unit", d.recipient_unit)
-        + _line("achievement", d.achievement)
-        + _line("contest", contest)
-        + (_line("entry", _quoted(d.entry_title)) if d.entry_title else "")
-    )
-    verify = (
-        '<div class="qr-box">'
-        f'<div class="qr-cell"><img class="qr" src="{_e(_qr_data_uri(d.verification_url))}"'
-        ' alt="Mã QR xác thực"></div>'
-        '<div class="code-cell"><p class="code-label">Mã xác thực</p>'
-        f"{_line('code', d.verification_code)}</div>"
-        "</div>" + _line("lookup", f"Tra cứu: {d.verification_url}")
-    )
-    sign = (
-        _line("on-behalf", _upper(d.signing_on_behalf))
-        + _line("signer-title", _upper(d.signer_title))
-        + '<div class="signature-space"></div>'
-        + _line("signer-name", d.signer_name)
-    )
-    footer = (
-        '<table class="footer"><tr>'
-        f'<td class="verify">{verify}</td><td class="sign">{sign}</td>'
-        "</tr></table>"
-    )
-    return (
-        f'<section id="{anchor}" class="certificate d{density}">'
-        f"{header}"
-        f"{_line('title', _upper(d.title))}"
-        f'<div class="content">{content}</div>'
-        f'<div class="footer-pin">{footer}</div>'
-        "</section>"
-    )
+    layout = _layout_of(d)
+    values = _field_values(d, layout.fields)
+    body = "".join(values[part] if i % 2 else part for i, part in enumerate(layout.parts))
+    classes = f"certificate d{density} {layout.body_class}".strip()
+    return f'<section id="{anchor}" class="{_e(classes)}">{body}</section>'
 
 
 def _page_title(d: CertificateData) -> str:
     return f"{d.title} - {d.recipient_name}" if d.title else d.recipient_name
 
 
-def _html_document(sections: list[str], title: str, *, inline_css: bool = True) -> str:
-    style = f"<style>\n{STYLESHEET}\n</style>" if inline_css else ""
+def _html_document(sections: list[str], title: str, *, css: str | None = None) -> str:
+    style = f"<style>\n{css}\n</style>" if css is not None else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="vi"><head><meta charset="utf-8">'
@@ -405,6 +820,10 @@ def _validate(d: CertificateData) -> None:
         raise ValueError(f"unknown certificate kind {d.kind!r}")
     if not d.verification_url:
         raise ValueError("verification_url is required")
+    for uri in (d.signature_image, d.seal_image):
+        if uri and not _DATA_IMAGE.match(uri):
+            raise ValueError("signature and seal images must be data:image/ URIs")
+    _layout_of(d)  # raises LayoutError for a bad layout
 
 
 def certificate_html(data: CertificateData) -> str:
@@ -415,12 +834,15 @@ def certificate_html(data: CertificateData) -> str:
     """
     d = _normalised(data)
     _validate(d)
-    return _html_document([_certificate_section(d, _density_for(d))], _page_title(d))
+    css = _stylesheet_text(_layout_of(d).css)
+    return _html_document([_certificate_section(d, _density_for(d))], _page_title(d), css=css)
 
 
 # --------------------------------------------------------------------------- PDF
 
 _local = threading.local()
+# Parsed stylesheets kept per thread: the shared one and a few layouts' own.
+_STYLESHEETS_KEPT = 8
 
 
 @atexit.register
@@ -431,26 +853,34 @@ def _release_weasy() -> None:
     _local.__dict__.pop("weasy", None)
 
 
-def _weasy():
-    """(FontConfiguration, CSS) built once per thread and reused.
+def _weasy(layout_css: str = ""):
+    """(FontConfiguration, parsed CSS for a layout's own CSS) built once per thread and reused.
 
     Pango/Fontconfig objects are not safe to share between threads, so each
     thread gets its own; a single-threaded worker builds them exactly once.
     """
     cached = getattr(_local, "weasy", None)
     if cached is None:
-        from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        font_config = FontConfiguration()
+        cached = _local.weasy = (FontConfiguration(), OrderedDict())
+    font_config, stylesheets = cached
+    css = stylesheets.get(layout_css)
+    if css is None:
+        from weasyprint import CSS
+
         css = CSS(
-            string=STYLESHEET,
+            string=_stylesheet_text(layout_css),
             base_url=FONTS_DIR.as_uri() + "/",
             font_config=font_config,
             url_fetcher=_url_fetcher,
         )
-        cached = _local.weasy = (font_config, css)
-    return cached
+        stylesheets[layout_css] = css
+        while len(stylesheets) > _STYLESHEETS_KEPT:
+            stylesheets.popitem(last=False)
+    else:
+        stylesheets.move_to_end(layout_css)
+    return font_config, css
 
 
 def _url_fetcher(url: str, *args, **kwargs):
@@ -475,21 +905,35 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
 def render_certificate_pdfs(items: Sequence[CertificateData]) -> list[bytes]:
     """Render certificates to standalone one-page PDFs, in the order given.
 
-    They are laid out as ONE WeasyPrint document, one page each, which is then split into
-    one PDF per certificate: the layout engine, the drawing and the font subsetting run once
-    for the lot instead of once per certificate. Each PDF carries its own page, its own QR
-    code and the font subsets of the batch, and opens on its own.
+    They are laid out as ONE WeasyPrint document per layout CSS (one for the built-in
+    layouts of both themes), one page each, which is then split into one PDF per
+    certificate: the layout engine, the drawing and the font subsetting run once for the lot
+    instead of once per certificate. Each PDF carries its own page, its own QR code and the
+    font subsets of the batch, and opens on its own. Every certificate (its layout above
+    all) is checked before anything is rendered: a bad one raises and no PDF is made.
     """
     certificates = [_normalised(data) for data in items]
     for d in certificates:
         _validate(d)
-    if not certificates:
-        return []
-    densities = [_density_for(d) for d in certificates]
     pdfs: list[bytes] = [b""] * len(certificates)
-    pending = list(range(len(certificates)))
+    groups: dict[str, list[int]] = {}
+    for index, d in enumerate(certificates):
+        groups.setdefault(_layout_of(d).css, []).append(index)
+    for layout_css, indexes in groups.items():
+        _render_group(certificates, indexes, layout_css, pdfs)
+    return pdfs
+
+
+def _render_group(
+    certificates: list[CertificateData], indexes: list[int], layout_css: str, pdfs: list[bytes]
+) -> None:
+    """Render the certificates at ``indexes`` (sharing their layout CSS) into ``pdfs``."""
+    densities = {i: _density_for(certificates[i]) for i in indexes}
+    pending = list(indexes)
     while pending:
-        document, pages, fits = _layout([certificates[i] for i in pending], densities, pending)
+        document, pages, fits = _layout(
+            [certificates[i] for i in pending], [densities[i] for i in pending], layout_css
+        )
         # A certificate whose text ran into its footer is laid out again, denser; the
         # densest layout clips the body text, so it always fits.
         retry = [i for i, fit in zip(pending, fits, strict=True) if not fit]
@@ -506,27 +950,27 @@ def render_certificate_pdfs(items: Sequence[CertificateData]) -> list[bytes]:
         for i in retry:
             densities[i] += 1
         pending = retry
-    return pdfs
 
 
-def _layout(certificates: list[CertificateData], densities: list[int], indexes: list[int]):
+def _layout(certificates: list[CertificateData], densities: list[int], layout_css: str = ""):
     """Lay the certificates out as one document.
 
     Returns the document, the page number of each certificate and whether it fits on that
-    one page: its body text ends at least 3 mm above its footer and nothing of it runs
-    onto a next page.
+    one page: its body text (``.content``) ends at least 3 mm above its footer
+    (``.footer-pin``) and nothing of it runs onto a next page. (A layout of the organiser's
+    without those two blocks is only checked for running onto a next page.)
     """
     from weasyprint import HTML
 
-    font_config, css = _weasy()
+    font_config, css = _weasy(layout_css)
     sections = [
-        _certificate_section(d, densities[index], f"c{position}")
-        for position, (d, index) in enumerate(zip(certificates, indexes, strict=True))
+        _certificate_section(d, density, f"c{position}")
+        for position, (d, density) in enumerate(zip(certificates, densities, strict=True))
     ]
     document = HTML(
         # The stylesheet is passed pre-parsed through ``stylesheets=`` rather than
         # inlined, so it is not parsed again for every document.
-        string=_html_document(sections, _page_title(certificates[0]), inline_css=False),
+        string=_html_document(sections, _page_title(certificates[0])),
         base_url=FONTS_DIR.as_uri() + "/",
         url_fetcher=_url_fetcher,
     ).render(font_config=font_config, stylesheets=[css])
@@ -541,12 +985,16 @@ def _layout(certificates: list[CertificateData], densities: list[int], indexes: 
             fits[position] = False  # ran onto a second page
             continue
         pages[position] = page_number
-        parts = {child.element.get("class"): child for child in section.children}
+        parts = {}
+        for child in section.children:
+            for css_class in (child.element.get("class") or "").split():
+                parts.setdefault(css_class, child)
         content, footer = parts.get("content"), parts.get("footer-pin")
+        if content is None or footer is None:
+            fits[position] = True
+            continue
         fits[position] = (
-            content is not None
-            and footer is not None
-            and content.position_y + content.margin_height() + FOOTER_GAP_PX
+            content.position_y + content.margin_height() + FOOTER_GAP_PX
             <= footer.position_y + _LAYOUT_TOLERANCE_PX
         )
     return document, pages, fits

@@ -33,8 +33,9 @@ def finish_certificate_batch(batch_id: int) -> int:
 @shared_task
 def reconcile_certificate_batches() -> list[int]:
     """Queue again the batches that were requested but never started (e.g. the broker was down
-    when they were requested), and those whose rendering a killed worker left unfinished. Run
-    periodically by Celery beat."""
+    when they were requested), and running ones that have rendered nothing for half an hour (a
+    killed worker's chunks lost, or the chord's last task never run). Running a batch again is
+    safe: it renders only what is left. Run periodically by Celery beat."""
     batch_ids = list(services.stalled_batches().values_list("pk", flat=True))
     for batch_id in batch_ids:
         render_certificate_batch.delay(batch_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificates import views
+from certificates import template_views, views
 
 app_name = "certificates"
 
@@ -9,4 +9,22 @@ urlpatterns = [
     path("certificates/<int:pk>/download/", views.download, name="download"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("contests/<slug:slug>/certificates/issue/", views.issue, name="issue"),
+    path("contests/<slug:slug>/certificates/", views.contest_certificates, name="contest"),
+    path("contests/<slug:slug>/certificates/zip/", views.contest_zip, name="zip"),
+    path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path(
+        "contests/<slug:slug>/certificates/template/",
+        template_views.template_settings,
+        name="template",
+    ),
+    path(
+        "contests/<slug:slug>/certificates/template/preview.pdf",
+        template_views.template_preview_pdf,
+        name="template-preview-pdf",
+    ),
+    path(
+        "contests/<slug:slug>/certificates/template/preview.png",
+        template_views.template_preview_png,
+        name="template-preview-png",
+    ),
 ]

@@ -2,13 +2,16 @@
 
 import datetime
 import io
+import os
 import re
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 
 import pypdf
 import pypdfium2
 import pytest
+from PIL import Image, ImageChops
 
 from certificates import render
 from certificates.render import (
@@ -18,6 +21,7 @@ from certificates.render import (
     formal_date_line,
     render_certificate_pdf,
 )
+from tests import certificate_samples as samples
 from tests.pdf import pdf_fonts, pdf_text, qr_codes
 
 # A name full of stacked Vietnamese diacritics (horn + hook, breve + dot...).
@@ -315,3 +319,162 @@ def test_a_certificate_looks_the_same_rendered_alone_or_in_a_batch():
 
 def test_an_empty_batch_renders_nothing():
     assert render.render_certificate_pdfs([]) == []
+
+
+# --------------------------------------------------------------------------- themes and kinds
+
+THEME_TEXTS = {
+    "party": [
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI",
+        "ĐẢNG ỦY KHỐI CÁC CƠ QUAN THÀNH PHỐ",
+        "Số 12-GCN/ĐUK",
+        "T/M BAN THƯỜNG VỤ",
+        "BÍ THƯ",
+        "Nguyễn Văn Phong",
+        "Theo Quyết định số 125-QĐ/ĐUK",
+    ],
+    "state": [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "UBND THÀNH PHỐ HÀ NỘI",
+        "SỞ NỘI VỤ",
+        "Số: 12/GCN-SNV",
+        "KT. GIÁM ĐỐC",
+        "PHÓ GIÁM ĐỐC",
+        "Trần Thị Thu Hương",
+        "Theo Quyết định số 125/QĐ-SNV",
+    ],
+}
+OTHER_THEME_HEADER = {"party": "CỘNG HÒA XÃ HỘI", "state": "ĐẢNG CỘNG SẢN"}
+KIND_TEXTS = {
+    "prize": ["Đã đạt Giải Nhất", "“Chi bộ bốn tốt gắn với xây dựng cơ quan văn hóa”"],
+    "participation": ["Đã tham gia", "“Chi bộ bốn tốt gắn với xây dựng cơ quan văn hóa”"],
+    "judge": [samples.JUDGE_ACHIEVEMENT, "Ban Tuyên giáo Thành ủy"],
+}
+COMMON_TEXTS = [
+    "GIẤY CHỨNG NHẬN",
+    "Đặng Thị Hằng Ngữ",
+    "Hà Nội, ngày 05 tháng 10 năm 2019",
+    "Hội thi báo cáo viên giới thiệu mô hình “Dân vận khéo” năm 2019",
+    samples.CODE,
+]
+VARIANTS = [
+    (theme, kind) for theme in ("party", "state") for kind in ("prize", "participation", "judge")
+]
+
+
+@pytest.fixture(scope="module")
+def rendered_variants() -> dict[tuple[str, str, str], bytes]:
+    """Every theme and kind, typed in NFC and in NFD, rendered as one batch."""
+    keys, items = [], []
+    for theme, kind in VARIANTS:
+        data = samples.certificate(theme, kind)
+        for form, variant in (("NFC", data), ("NFD", samples.decomposed(data))):
+            keys.append((theme, kind, form))
+            items.append(variant)
+    assert unicodedata.normalize("NFD", NAME) in [d.recipient_name for d in items]
+    return dict(zip(keys, render.render_certificate_pdfs(items), strict=True))
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize(("theme", "kind"), VARIANTS)
+def test_every_theme_and_kind_prints_its_vietnamese_texts_in_nfc(
+    theme, kind, form, rendered_variants
+):
+    pdf = rendered_variants[(theme, kind, form)]
+    assert page_count(pdf) == 1
+    text = pdf_text(pdf)
+    assert unicodedata.is_normalized("NFC", text)
+    for expected in COMMON_TEXTS + THEME_TEXTS[theme] + KIND_TEXTS[kind]:
+        assert unicodedata.is_normalized("NFC", expected)
+        assert expected in text, f"{expected!r} missing from the {theme} {kind} certificate"
+    assert OTHER_THEME_HEADER[theme] not in text
+    if kind == "judge":
+        assert "Chi bộ bốn tốt" not in text  # a judge presented no entry
+
+
+@pytest.mark.parametrize(("theme", "kind"), VARIANTS)
+def test_every_theme_and_kind_embeds_the_shipped_font_and_a_readable_qr_code(
+    theme, kind, rendered_variants
+):
+    pdf = rendered_variants[(theme, kind, "NFD")]
+    fonts = pdf_fonts(pdf)
+    assert fonts and all(
+        name.startswith("Liberation-Serif") and embedded for name, embedded in fonts
+    ), fonts
+    assert qr_codes(pdf) == [samples.URL]
+
+
+def test_a_special_prize_is_printed_by_its_name():
+    special = "Đã đạt Giải Báo cáo viên có phong cách trình bày ấn tượng"
+    text = pdf_text(render_certificate_pdf(samples.certificate("state", achievement=special)))
+    assert special in text
+
+
+# --------------------------------------------------------------------------- reference images
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+REFERENCE_DPI = 72
+# Rendering the same PDF with the same pdfium gives the same pixels; the slack absorbs
+# anti-aliasing differences between builds, not a moved or missing element.
+MAX_MEAN_DIFFERENCE = 0.1  # mean absolute difference per channel, 0-255
+MAX_CHANGED_SHARE = 0.00002  # share of pixels (about 10 of 600,000) changed beyond CHANGED_LEVEL
+CHANGED_LEVEL = 48
+REFERENCES = {
+    "certificate_party_prize.png": lambda: samples.certificate("party", "prize"),
+    "certificate_state_judge.png": lambda: samples.certificate("state", "judge"),
+}
+
+
+def page_image(pdf: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(render.rasterise(pdf, REFERENCE_DPI))).convert("RGB")
+
+
+def image_difference(actual: Image.Image, expected: Image.Image) -> tuple[float, float]:
+    """(mean absolute difference per channel, share of pixels changed beyond CHANGED_LEVEL)."""
+    assert actual.size == expected.size
+    difference = ImageChops.difference(actual, expected)
+    histograms = difference.histogram()  # 3 x 256 bins
+    pixels = actual.size[0] * actual.size[1]
+    mean = sum(level * count for i, count in enumerate(histograms) for level in [i % 256])
+    mean /= 3 * pixels
+    changed = difference.convert("L").point(lambda v: 255 if v > CHANGED_LEVEL else 0)
+    return mean, changed.histogram()[255] / pixels
+
+
+@pytest.mark.parametrize("file_name", sorted(REFERENCES))
+def test_rendered_page_matches_the_reviewed_reference_image(file_name, request):
+    """The pages were reviewed by eye (header, diacritics, seal over the signature, nothing
+    overlapping). Regenerate after an intended change with UPDATE_REFERENCE_IMAGES=1, then
+    review the new images before committing them."""
+    actual = page_image(render_certificate_pdf(REFERENCES[file_name]()))
+    path = REFERENCE_DIR / file_name
+    if os.environ.get("UPDATE_REFERENCE_IMAGES") == "1":
+        REFERENCE_DIR.mkdir(exist_ok=True)
+        actual.save(path, optimize=True)
+    expected = Image.open(path).convert("RGB")
+    mean, changed = image_difference(actual, expected)
+    if mean > MAX_MEAN_DIFFERENCE or changed > MAX_CHANGED_SHARE:
+        artifacts = request.getfixturevalue("artifacts_dir")
+        actual.save(artifacts / f"actual_{file_name}")
+        ImageChops.difference(actual, expected).save(artifacts / f"difference_{file_name}")
+    assert mean <= MAX_MEAN_DIFFERENCE, f"mean difference {mean:.3f}"
+    assert changed <= MAX_CHANGED_SHARE, f"{changed:.4%} of the pixels changed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seal_image": ""},
+        {"recipient_name": "Đặng Thị Hằng Ngũ"},  # one tone mark differs
+        {"issued_on": datetime.date(2019, 10, 6)},
+    ],
+)
+def test_the_reference_comparison_notices_a_small_change(change):
+    expected = Image.open(REFERENCE_DIR / "certificate_party_prize.png").convert("RGB")
+    changed_page = page_image(
+        render_certificate_pdf(replace(REFERENCES["certificate_party_prize.png"](), **change))
+    )
+    mean, changed = image_difference(changed_page, expected)
+    assert mean > MAX_MEAN_DIFFERENCE or changed > MAX_CHANGED_SHARE

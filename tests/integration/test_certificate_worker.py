@@ -1,0 +1,291 @@
+"""Rendering with real Celery workers (issue 5, point 5): a worker killed in the middle of a
+batch loses nothing and duplicates nothing, and a batch run twice issues and renders each
+certificate once.
+
+Each test starts `celery worker` subprocesses on the test PostgreSQL database (committed data:
+transactional tests), on a Redis database of their own and a queue of their own, rendering in
+chunks of 3 slowed down to a fraction of a second per certificate (see tests/celery_worker_app.py).
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from certificates import services
+from certificates.models import Certificate, CertificateBatch
+from contest.models import Entry, EntryPresenter, Initiative, Person
+from scoring.models import Award, Prize, Ranking, Standing
+from tests.thin_path import wait_for
+from tests.world import World, build_world
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRIES = 30
+WORKER_REDIS_DB = int(os.environ.get("HOITHI_TEST_WORKER_REDIS_DB", "13"))
+
+
+def publish_results(world: World, count: int = ENTRIES) -> Ranking:
+    """`count` approved entries, one presenter each, ranked in a published final: the first
+    two win Giải Nhất and Nhì, the others take part. Made directly: what is under test starts
+    after publication."""
+    now = timezone.now()
+    ranking = Ranking.objects.create(
+        round=world.final,
+        version=1,
+        method="mean",
+        decimals=2,
+        is_published=True,
+        published_at=now,
+        published_by=world.organiser,
+    )
+    prizes = list(Prize.objects.filter(contest=world.contest).order_by("order"))
+    for index in range(count):
+        unit = world.units[index % len(world.units)]
+        initiative = Initiative.objects.create(
+            title=f"Mô hình số {index + 1}",
+            field="economy",
+            kind="individual",
+            unit=unit,
+            year=2019,
+        )
+        entry = Entry.objects.create(
+            contest=world.contest,
+            unit=unit,
+            initiative=initiative,
+            status=Entry.Status.APPROVED,
+            decided_at=now,
+        )
+        person = Person(full_name=f"Trần Thị Báo Cáo {index + 1}", given_name="Cáo", unit=unit)
+        person.normalise()
+        person.save()
+        EntryPresenter.objects.create(entry=entry, person=person)
+        Standing.objects.create(
+            ranking=ranking, entry=entry, rank=index + 1, score=100 - index, judges_counted=2
+        )
+        if index < len(prizes):
+            Award.objects.create(prize=prizes[index], entry=entry, ranking=ranking)
+    return ranking
+
+
+class Workers:
+    """`celery worker` subprocesses of one test, and a client sending them tasks."""
+
+    def __init__(self, tmp_path: Path):
+        self.queue = f"test-certificates-{uuid.uuid4().hex}"
+        self.busy = tmp_path / "busy"
+        self.busy.mkdir()
+        self.logs = tmp_path
+        self.redis_url = _redis_url(WORKER_REDIS_DB)
+        self.client = Celery(broker=self.redis_url, backend=self.redis_url)
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, concurrency: int = 2) -> subprocess.Popen:
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(db),
+            "REDIS_URL": self.redis_url,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "HOITHI_TEST_QUEUE": self.queue,
+            "HOITHI_TEST_CHUNK_SIZE": "3",
+            "HOITHI_TEST_RENDER_DELAY": "0.15",
+            "HOITHI_TEST_BUSY_DIR": str(self.busy),
+        }
+        log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "tests.celery_worker_app",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "-Q",
+                self.queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+                f"--hostname={self.queue}-{len(self.processes)}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def send(self, task: str, *args):
+        return self.client.send_task(
+            f"certificates.tasks.{task}", args=list(args), queue=self.queue
+        )
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL the worker and its pool: nothing gets to clean up."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                self.kill(process)
+        with self.client.connection_for_write() as conn:
+            conn.default_channel.client.delete(self.queue)
+
+    def queued(self) -> int:
+        with self.client.connection_for_write() as conn:
+            return conn.default_channel.client.llen(self.queue)
+
+    def wait_until_idle(self, quiet: float = 3.0) -> None:
+        """Until the queue is empty and no certificate has been rendered for `quiet` seconds."""
+        wait_for(lambda: self.queued() == 0, timeout=120)
+        last, since = rendered(), time.monotonic()
+        while time.monotonic() - since < quiet:
+            time.sleep(0.2)
+            if (now := rendered()) != last:
+                last, since = now, time.monotonic()
+
+    def log(self) -> str:
+        return "\n".join(
+            path.read_text()[-3000:] for path in sorted(self.logs.glob("worker-*.log"))
+        )
+
+
+def _redis_url(db: int) -> str:
+    parts = urlsplit(settings.REDIS_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+
+
+def _database_url(db: dict) -> str:
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def workers(tmp_path):
+    workers = Workers(tmp_path)
+    yield workers
+    workers.stop_all()
+
+
+@pytest.fixture
+def batch(db) -> CertificateBatch:
+    world = build_world()
+    publish_results(world)
+    # Queued by the test itself, on the workers' queue: the in-process Celery app is not used.
+    return CertificateBatch.objects.create(
+        contest=world.contest,
+        ranking=Ranking.objects.get(is_published=True),
+        kinds=["prize", "participation"],
+        requested_by=world.organiser,
+    )
+
+
+def rendered() -> int:
+    return Certificate.objects.exclude(pdf="").count()
+
+
+def batch_done(batch: CertificateBatch) -> bool:
+    return CertificateBatch.objects.get(pk=batch.pk).status == CertificateBatch.Status.DONE
+
+
+def assert_rendered_exactly_once(batch: CertificateBatch) -> None:
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.total == ENTRIES
+    certificates = list(Certificate.objects.all())
+    assert len(certificates) == ENTRIES
+    # One certificate each: no person twice, serials 1..n in each kind.
+    assert len({c.person_id for c in certificates}) == ENTRIES
+    for kind, count in (("prize", 2), ("participation", ENTRIES - 2)):
+        serials = sorted(c.serial for c in certificates if c.kind == kind)
+        assert serials == list(range(1, count + 1))
+    # One file per certificate, the one its checksum names; no file left over.
+    media = Path(settings.MEDIA_ROOT)
+    files = {str(path.relative_to(media)) for path in media.rglob("*.pdf")}
+    assert files == {c.pdf.name for c in certificates}
+    for certificate in certificates:
+        data = (media / certificate.pdf.name).read_bytes()
+        assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == certificate.sha256
+        assert certificate.rendered_at is not None
+
+
+def test_a_killed_worker_loses_nothing_and_the_reconciler_finishes_the_batch(workers, batch):
+    worker = workers.start()
+    workers.send("render_certificate_batch", batch.pk)
+    wait_for(lambda: rendered() >= 6, timeout=90)
+    workers.kill(worker)  # in the middle of the batch, chunks in flight
+    assert rendered() < ENTRIES, "the batch finished before the worker was killed"
+    assert not batch_done(batch)
+
+    # A new worker takes the chunks still queued; those the killed one held are lost until
+    # Redis's visibility timeout (an hour), so the batch cannot finish by itself.
+    workers.start()
+    workers.wait_until_idle()
+    assert rendered() < ENTRIES and not batch_done(batch)
+
+    # Half an hour without progress: the reconciler queues the batch again.
+    long_ago = timezone.now() - timedelta(minutes=31)
+    CertificateBatch.objects.filter(pk=batch.pk).update(created_at=long_ago)
+    Certificate.objects.exclude(rendered_at=None).update(rendered_at=long_ago)
+    assert list(services.stalled_batches().values_list("pk", flat=True)) == [batch.pk]
+    workers.send("reconcile_certificate_batches")
+    try:
+        wait_for(lambda: batch_done(batch), timeout=120)
+    except AssertionError:
+        pytest.fail(f"the batch did not finish:\n{workers.log()}")
+    assert_rendered_exactly_once(batch)
+
+
+def test_a_pool_process_killed_mid_chunk_hands_its_chunk_back(workers, batch):
+    """acks_late with reject_on_worker_lost: the chunk goes back on the queue at once, and the
+    surviving worker finishes the batch without the reconciler."""
+    workers.start()
+    workers.send("render_certificate_batch", batch.pk)
+    wait_for(lambda: rendered() >= 3, timeout=90)
+    busy = wait_for(lambda: [int(path.name) for path in workers.busy.iterdir()], timeout=30)
+    os.kill(busy[0], signal.SIGKILL)  # a pool process, while it renders a chunk
+    try:
+        wait_for(lambda: batch_done(batch), timeout=120)
+    except AssertionError:
+        pytest.fail(f"the batch did not finish:\n{workers.log()}")
+    assert "WorkerLostError" in workers.log() or "exited with" in workers.log()
+    assert_rendered_exactly_once(batch)
+
+
+def test_the_same_batch_run_twice_at_once_renders_each_certificate_once(workers, batch):
+    workers.start(concurrency=3)
+    workers.send("render_certificate_batch", batch.pk)
+    workers.send("render_certificate_batch", batch.pk)
+    try:
+        wait_for(lambda: batch_done(batch) and rendered() == ENTRIES, timeout=120)
+    except AssertionError:
+        pytest.fail(f"the batch did not finish:\n{workers.log()}")
+    # And once more after it is done: nothing changes.
+    before = {c.pk: (c.sha256, c.rendered_at) for c in Certificate.objects.all()}
+    assert workers.send("render_certificate_batch", batch.pk).get(timeout=60) == batch.pk
+    assert workers.send("finish_certificate_batch", batch.pk).get(timeout=60) == batch.pk
+    assert {c.pk: (c.sha256, c.rendered_at) for c in Certificate.objects.all()} == before
+    assert_rendered_exactly_once(batch)
