@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import segno
-
 __all__ = ["Slot", "compose", "stamp_layer"]
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -60,6 +58,7 @@ class Slot:
     align: str = "center"  # "left", "center" or "right"
     line_height: float = 1.2
     uppercase: bool = False
+    letter_spacing: float = 0.0  # pt added after every character, as CSS letter-spacing
 
 
 @cache
@@ -72,21 +71,28 @@ def _font_name(style: str) -> str:
     return name
 
 
-def _wrapped(text: str, font: str, size: float, width: float) -> list[str] | None:
-    """``text`` broken into lines no wider than ``width`` at its spaces; None when a single
-    word is wider than the box."""
+def _width(text: str, font: str, size: float, letter_spacing: float = 0.0) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    if stringWidth(text, font, size) <= width:
+    return stringWidth(text, font, size) + letter_spacing * len(text)
+
+
+def _wrapped(
+    text: str, font: str, size: float, width: float, letter_spacing: float = 0.0
+) -> list[str] | None:
+    """``text`` broken into lines no wider than ``width`` at its spaces; None when a single
+    word is wider than the box."""
+
+    if _width(text, font, size, letter_spacing) <= width:
         return [text]
     lines: list[str] = []
     line = ""
     for word in text.split():
         candidate = f"{line} {word}" if line else word
-        if stringWidth(candidate, font, size) <= width:
+        if _width(candidate, font, size, letter_spacing) <= width:
             line = candidate
             continue
-        if not line or stringWidth(word, font, size) > width:
+        if not line or _width(word, font, size, letter_spacing) > width:
             return None
         lines.append(line)
         line = word
@@ -102,7 +108,7 @@ def _fitted(slot: Slot, text: str) -> tuple[float, list[str]] | None:
     scale = 1.0
     while scale >= SMALLEST_SCALE - 1e-9:
         size = slot.size * scale
-        lines = _wrapped(text, font, size, slot.width)
+        lines = _wrapped(text, font, size, slot.width, slot.letter_spacing * scale)
         if lines is not None and len(lines) * size * slot.line_height <= slot.height + 0.01:
             return size, lines
         scale -= _SCALE_STEP
@@ -117,38 +123,60 @@ def _draw_text(canvas, slot: Slot, size: float, lines: list[str]) -> None:
     # em box centred in the line box, the baseline 0.8 em below its top (Liberation Serif's
     # ascent is 0.891 em, its descent 0.216 em: the em box spans 1.107 em).
     top = slot.y + (slot.height + len(lines) * leading) / 2
+    spacing = slot.letter_spacing * size / slot.size
+    font = _font_name(slot.font)
     for number, line in enumerate(lines):
         line_top = top - number * leading
         baseline = line_top - (leading - size * 1.107) / 2 - size * 0.891
-        if slot.align == "left":
-            canvas.drawString(slot.x, baseline, line)
-        elif slot.align == "right":
-            canvas.drawRightString(slot.x + slot.width, baseline, line)
-        else:
-            canvas.drawCentredString(slot.x + slot.width / 2, baseline, line)
+        if not spacing:
+            if slot.align == "left":
+                canvas.drawString(slot.x, baseline, line)
+            elif slot.align == "right":
+                canvas.drawRightString(slot.x + slot.width, baseline, line)
+            else:
+                canvas.drawCentredString(slot.x + slot.width / 2, baseline, line)
+            continue
+        width = _width(line, font, size, spacing)
+        x = {
+            "left": slot.x,
+            "right": slot.x + slot.width - width,
+        }.get(slot.align, slot.x + (slot.width - width) / 2)
+        text = canvas.beginText(x, baseline)
+        text.setFont(font, size)
+        text.setCharSpace(spacing)
+        text.textOut(line)
+        canvas.drawText(text)
 
 
 def _qr_operators(slot: Slot, url: str) -> str:
     """The QR code of ``url`` as one filled path: a rectangle per run of dark modules, in
-    module units scaled onto the slot's square (a vector drawing: sharp at any zoom)."""
-    # A fixed mask: choosing the best of eight costs five times the rest of the encoding,
-    # and any mask decodes equally well.
-    qr = segno.make(url, error="m", mask=0)
-    modules = qr.symbol_size(border=4)[0]
+    module units scaled onto the slot's square with a four-module quiet zone (a vector
+    drawing: sharp at any zoom)."""
+    import numpy
+    import zxingcpp
+
+    # zxing-cpp encodes in C++, several times faster than a pure-Python encoder.
+    symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    dark = numpy.asarray(symbol.to_image(with_quiet_zones=False)) == 0
+    size = dark.shape[0]
+    modules = size + 8
     side = min(slot.width, slot.height)
     scale = side / modules
     x = slot.x + (slot.width - side) / 2
     y = slot.y + (slot.height - side) / 2
+    # Where each run of dark modules starts and ends, row by row.
+    padded = numpy.zeros((size, size + 2), dtype=numpy.int8)
+    padded[:, 1:-1] = dark
+    edges = numpy.diff(padded, axis=1)
     runs = []
-    for row_number, row in enumerate(qr.matrix):
+    for row_number in range(size):
+        starts = numpy.flatnonzero(edges[row_number] == 1)
+        ends = numpy.flatnonzero(edges[row_number] == -1)
         y_module = modules - 5 - row_number  # four modules of quiet zone above, PDF y upwards
-        start = None
-        for column, dark in enumerate((*row, 0)):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                runs.append(f"{start + 4} {y_module} {column - start} 1 re")
-                start = None
+        runs.extend(
+            f"{start + 4} {y_module} {end - start} 1 re"
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+        )
     return f"q 0 g {scale:.5f} 0 0 {scale:.5f} {x:.3f} {y:.3f} cm {' '.join(runs)} f Q"
 
 
@@ -162,7 +190,11 @@ def stamp_layer(
     Returns the PDF and, per item, whether all its text fitted; an item that did not fit has
     a blank page here and must be laid out another way.
     """
+    from reportlab import rl_config
     from reportlab.pdfgen.canvas import Canvas
+
+    # Page streams are compressed; ASCII85 on top of that would only cost time and bytes.
+    rl_config.useA85 = 0
 
     buffer = io.BytesIO()
     # The initial font is one of ours: ReportLab would otherwise name Helvetica on every page,

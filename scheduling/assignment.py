@@ -36,10 +36,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ortools.graph.python import max_flow
-from ortools.sat.python import cp_model
+# OR-Tools (with pandas) is imported where a solver runs, not with the module: otherwise
+# every web and worker process would carry some 70 MB it never uses.
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 LOAD_WEIGHT = 100  # per entry: 2 × the largest load − the smallest
 EXPERIENCE_WEIGHT = 20  # per experienced judge on the panel that has the most
@@ -180,6 +182,8 @@ class _Problem:
 
 
 def _solver(work_limit: float, time_limit: float, workers: int) -> cp_model.CpSolver:
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = 20191005
     solver.parameters.num_workers = workers
@@ -200,6 +204,8 @@ def assign_judges(
 ) -> Assignment:
     """Seat judges on every panel, or raise `Infeasible` naming the rule that cannot be met.
     `previous`: (judge, panel) pairs of the assignment in force, kept where nothing is lost."""
+    from ortools.sat.python import cp_model
+
     started = time.perf_counter()
     problem = _Problem.of(panels, judges, previous)
     if not problem.panels:
@@ -271,6 +277,8 @@ def load_bounds(problem: _Problem) -> tuple[int, int]:
 
 
 def _build_model(problem: _Problem) -> tuple[cp_model.CpModel, dict]:
+    from ortools.sat.python import cp_model
+
     panels, judges = problem.panels, problem.judges
     model = cp_model.CpModel()
     x = {
@@ -317,6 +325,8 @@ def _build_model(problem: _Problem) -> tuple[cp_model.CpModel, dict]:
 
 
 def _read(problem: _Problem, solver, x, status, started) -> Assignment:
+    from ortools.sat.python import cp_model
+
     panels, judges = problem.panels, problem.judges
     seated = {
         p: [j for j in range(len(judges)) if (j, p) in x and solver.value(x[j, p])]
@@ -359,6 +369,8 @@ def _names(problem: _Problem, indexes: Iterable[int]) -> str:
 def _most_seated(problem: _Problem, group: Sequence[int], heads_only: bool) -> int:
     """How many seats of `group` (panels sitting at once) can be filled, each judge on one of
     them at most: a maximum flow source → panel (its size, or 1 head) → eligible judge → sink."""
+    from ortools.graph.python import max_flow
+
     flow = max_flow.SimpleMaxFlow()
     judges = problem.judges
     source, sink = 0, 1
@@ -461,6 +473,8 @@ RULE_WORDS = {
 def explain(problem: _Problem, *, time_limit: float = DEFAULT_TIME_LIMIT) -> Reason:
     """The rules that clash, from an unsatisfiable core of CP-SAT assumptions (one literal per
     rule and panel, or per rule and set of simultaneous panels), shrunk by deletion."""
+    from ortools.sat.python import cp_model
+
     panels, judges = problem.panels, problem.judges
     model = cp_model.CpModel()
     rules: dict[int, tuple[str, tuple[int, ...]]] = {}

@@ -57,3 +57,9 @@ def qr_codes(pdf: bytes, dpi: int = 150) -> list[str]:
         for code in zxingcpp.read_barcodes(image)
         if code.format == zxingcpp.BarcodeFormat.QRCode
     ]
+
+
+def is_shipped_font(name: str) -> bool:
+    """Whether an embedded font's name is the shipped Liberation Serif (WeasyPrint names it
+    "Liberation-Serif-Bold", ReportLab by its PostScript name "LiberationSerif-Bold")."""
+    return name.replace("-", "").startswith("LiberationSerif")

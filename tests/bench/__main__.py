@@ -17,10 +17,18 @@ django.setup()
 
 from certificates.render import CertificateData, render_certificate_pdf  # noqa: E402
 from scoring.tabulation import CriterionSpec, MarkInput, tabulate  # noqa: E402
-from tests.bench.assignment import bench_assignment  # noqa: E402
-from tests.bench.certificates_batch import bench_certificates_batched  # noqa: E402
-from tests.bench.judges_load import bench_judges_load  # noqa: E402
-from tests.bench.round_recompute import bench_round_recompute  # noqa: E402
+
+
+# Each benchmark's module is imported when it runs: worker processes spawned by one benchmark
+# re-import this module, and should not carry the others' libraries (OR-Tools, say) in the
+# memory they measure.
+def _later(module: str, function: str):
+    def run() -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), function)(emit)
+
+    return run
 
 
 def emit(name: str, value: float | None, unit: str, **extra) -> None:
@@ -79,11 +87,11 @@ def bench_tabulation(entries: int = 2000, judges: int = 9, criteria: int = 6) ->
 
 BENCHMARKS = {
     "tabulation": bench_tabulation,
-    "round_recompute": lambda: bench_round_recompute(emit),
-    "judges_load": lambda: bench_judges_load(emit),
+    "round_recompute": _later("tests.bench.round_recompute", "bench_round_recompute"),
+    "judges_load": _later("tests.bench.judges_load", "bench_judges_load"),
     "certificate_render": bench_certificate_render,
-    "certificates_batched": lambda: bench_certificates_batched(emit),
-    "assignment": lambda: bench_assignment(emit),
+    "certificates_batched": _later("tests.bench.certificates_batch", "bench_certificates_batched"),
+    "assignment": _later("tests.bench.assignment", "bench_assignment"),
 }
 
 if __name__ == "__main__":
