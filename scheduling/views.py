@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.downloads import as_attachment
@@ -399,17 +399,17 @@ def draw_record(request, pk):
 
 
 PROBLEM_LABELS = {
-    checks.ROOM_DOUBLE_BOOKED: _lazy("A room used twice at once"),
-    checks.JUDGE_DOUBLE_BOOKED: _lazy("A judge in two sessions at once"),
-    checks.PRESENTER_DOUBLE_BOOKED: _lazy("A presenter in two places at once"),
-    checks.JUDGE_OWN_UNIT: _lazy("A judge hearing their own unit"),
-    checks.PANEL_TOO_SMALL: _lazy("A panel below its minimum size"),
-    checks.ROOM_UNAVAILABLE: _lazy("A session outside its room's hours"),
+    checks.ROOM_DOUBLE_BOOKED: gettext_lazy("A room used twice at once"),
+    checks.JUDGE_DOUBLE_BOOKED: gettext_lazy("A judge in two sessions at once"),
+    checks.PRESENTER_DOUBLE_BOOKED: gettext_lazy("A presenter in two places at once"),
+    checks.JUDGE_OWN_UNIT: gettext_lazy("A judge hearing their own unit"),
+    checks.PANEL_TOO_SMALL: gettext_lazy("A panel below its minimum size"),
+    checks.ROOM_UNAVAILABLE: gettext_lazy("A session outside its room's hours"),
 }
 SEVERITY_LABELS = [
-    (checks.BLOCKING, _lazy("blocking")),
-    (checks.WARNING, _lazy("warning")),
-    (checks.OFF, _lazy("off")),
+    (checks.BLOCKING, gettext_lazy("blocking")),
+    (checks.WARNING, gettext_lazy("warning")),
+    (checks.OFF, gettext_lazy("off")),
 ]
 
 
