@@ -437,3 +437,12 @@ def published_schedule_for(user: AbstractBaseUser) -> tuple[list, list]:
         return (item.start is None, item.start or datetime.min, item.session, item.position or 0)
 
     return sorted(presenting, key=when), sorted(judging, key=when)
+
+
+def rubric_part_minutes(round: Round) -> list[tuple[str, object]]:
+    """The parts of the round's rubric with the minutes each allows on stage (the rubric is
+    the scoring app's; read here through the round, as the schedule is planned from it)."""
+    rubric = getattr(round, "rubric", None)  # None: no rubric yet
+    if rubric is None:
+        return []
+    return list(rubric.parts.order_by("order").values_list("name", "minutes"))

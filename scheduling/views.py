@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -100,6 +102,8 @@ def round_schedule(request, pk):
         .order_by("starts_at")
     )
     problems, involved = selectors.schedule_problems(round)
+    rubric_parts = selectors.rubric_part_minutes(round)
+    rubric_minutes = math.ceil(sum(minutes or 0 for _name, minutes in rubric_parts)) or 15
     severities = checks.severities_for(round.problem_severities)
     return render(
         request,
@@ -124,10 +128,12 @@ def round_schedule(request, pk):
             "severity_choices": SEVERITY_LABELS,
             "timing_form": TimingForm(
                 initial={
-                    "slot_minutes": sessions[0].slot_minutes if sessions else 15,
+                    "slot_minutes": sessions[0].slot_minutes if sessions else rubric_minutes,
                     "changeover_minutes": sessions[0].changeover_minutes if sessions else 3,
                 }
             ),
+            "rubric_parts": rubric_parts,
+            "rubric_minutes": rubric_minutes,
             "draw_form": DrawForm(),
             "statuses": Round.Status,
         },

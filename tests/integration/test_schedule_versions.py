@@ -120,8 +120,14 @@ def test_a_break_moves_the_later_presentations(scheduled):
 
 
 def test_the_presentation_length_plans_every_session_again(scheduled):
+    from scoring.models import RubricPart
+
     world = scheduled.world
+    RubricPart.objects.filter(rubric__round=world.final, name="Trình bày").update(minutes=12)
     organiser = client_for(world.organiser)
+    page = organiser.get(f"/rounds/{world.final.pk}/schedule/").content.decode()
+    hint = page[page.index('data-testid="rubric-parts"') :]
+    assert "Đề cương" in hint[:300] and "Trình bày 12′" in hint[:300] and "12′)" in hint[:300]
     organiser.post(
         f"/rounds/{world.final.pk}/timing/", {"slot_minutes": 20, "changeover_minutes": 5}
     )
