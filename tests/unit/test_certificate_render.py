@@ -298,9 +298,7 @@ def test_a_batch_renders_one_standalone_pdf_per_certificate_in_order():
         # Its own QR code only, and the shipped font embedded.
         assert image_count(pdf) == 1
         fonts = pdf_fonts(pdf)
-        assert fonts and all(
-            is_shipped_font(name) and embedded for name, embedded in fonts
-        )
+        assert fonts and all(is_shipped_font(name) and embedded for name, embedded in fonts)
     assert "HẾT TÊN MÔ HÌNH" in pdf_text(pdfs[2])
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf_text(pdfs[3])
 
@@ -400,9 +398,7 @@ def test_every_theme_and_kind_embeds_the_shipped_font_and_a_readable_qr_code(
 ):
     pdf = rendered_variants[(theme, kind, "NFD")]
     fonts = pdf_fonts(pdf)
-    assert fonts and all(
-        is_shipped_font(name) and embedded for name, embedded in fonts
-    ), fonts
+    assert fonts and all(is_shipped_font(name) and embedded for name, embedded in fonts), fonts
     assert qr_codes(pdf) == [samples.URL]
 
 
