@@ -543,8 +543,10 @@ def describe_problem(problem: checks.Problem, sessions: dict[int, Session]) -> s
 def _judge_name(user_id) -> str:
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(pk=user_id).first()
-    return (user.get_full_name() or user.username) if user else str(user_id)
+    from contest.templatetags.people import display_name
+
+    user = get_user_model().objects.filter(pk=user_id).select_related("person").first()
+    return display_name(user) if user else str(user_id)
 
 
 def _person_name(person_id) -> str:

@@ -21,6 +21,7 @@ from config.pdf import font_faces, html_to_pdf
 from config.spreadsheets import xlsx_response
 from contest.models import Role
 from contest.selectors import is_organiser, require_role
+from contest.templatetags.people import display_name
 from scheduling import checks, draw, exports, selectors, services
 from scheduling.forms import (
     BreakForm,
@@ -299,10 +300,7 @@ def round_schedule_xlsx(request, pk):
             unit=slot.entry.unit.name,
             title=slot.entry.initiative.title,
             presenters=", ".join(p.full_name for p in slot.entry.presenters.all()),
-            panel=", ".join(
-                seat.judge.get_full_name() or seat.judge.username
-                for seat in slot.session.panel.seats.all()
-            )
+            panel=", ".join(display_name(seat.judge) for seat in slot.session.panel.seats.all())
             if slot.session.panel_id
             else "",
         )
