@@ -63,6 +63,7 @@ import segno
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from certificates.stamp import pdf_file
 from config.documents import formal_date_line
 
 __all__ = [
@@ -1060,8 +1061,9 @@ def _stamp_texts(d: CertificateData, sites) -> list[str]:
         if site.field == "qr_code":
             printed.append(d.verification_url)
             continue
-        value = texts[site.field]
-        printed.append(f"{site.prefix}{value}{site.suffix}" if value else "")
+        # As HTML prints an element's text: white space collapsed, trimmed at its edges; a
+        # label around an empty field still printed, as the full layout prints it.
+        printed.append(" ".join(f"{site.prefix}{texts[site.field]}{site.suffix}".split()))
     return printed
 
 
@@ -1236,7 +1238,7 @@ def _render_stamped(
             (name, value) for name, value in sorted(texts.items()) if name not in STAMPED_FIELDS
         )
         images = (d.signature_image, d.seal_image)
-        by_background.setdefault((id(layout), static, images, d.theme), []).append(index)
+        by_background.setdefault((layout, static, images, d.theme), []).append(index)
     for group in by_background.values():
         first = certificates[group[0]]
         layout = _layout_of(first)
@@ -1362,18 +1364,7 @@ def _layout(certificates: list[CertificateData], densities: list[int], layout_cs
             fits[position] = False  # ran onto a second page
             continue
         pages[position] = page_number
-        parts = {}
-        for child in section.children:
-            for css_class in (child.element.get("class") or "").split():
-                parts.setdefault(css_class, child)
-        content, footer = parts.get("content"), parts.get("footer-pin")
-        if content is None or footer is None:
-            fits[position] = True
-            continue
-        fits[position] = (
-            content.position_y + content.margin_height() + FOOTER_GAP_PX
-            <= footer.position_y + _LAYOUT_TOLERANCE_PX
-        )
+        fits[position] = _page_fits(page)
     return document, pages, fits
 
 
@@ -1489,33 +1480,5 @@ def _split_pdf(pdf: bytes, page_numbers: list[int], titles: list[str]) -> list[b
         if producer:
             info[NameObject("/Producer")] = TextStringObject(producer)
         objects[info_id] = serialise(info)
-        outputs.append(_pdf_file(reader.pdf_header, objects, catalog_id, info_id))
+        outputs.append(pdf_file(reader.pdf_header, objects, catalog_id, info_id))
     return outputs
-
-
-def _pdf_file(version: str, objects: dict[int, bytes], root: int, info: int) -> bytes:
-    """A PDF file of serialised objects, keeping their (possibly sparse) numbers."""
-    out = bytearray(version.encode("ascii") + b"\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for idnum in sorted(objects):
-        offsets[idnum] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (idnum, objects[idnum])
-    xref_at = len(out)
-    out += b"xref\n0 1\n0000000000 65535 f \n"
-    numbers = sorted(offsets)
-    start = 0
-    while start < len(numbers):  # one subsection per run of consecutive numbers
-        end = start
-        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
-            end += 1
-        out += b"%d %d\n" % (numbers[start], end - start + 1)
-        for idnum in numbers[start : end + 1]:
-            out += b"%010d 00000 n \n" % offsets[idnum]
-        start = end + 1
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        max(numbers) + 1,
-        root,
-        info,
-        xref_at,
-    )
-    return bytes(out)

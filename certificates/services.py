@@ -457,7 +457,6 @@ SAMPLE_UNIT = "Đảng bộ cơ quan Sở Nội vụ"
 SAMPLE_ENTRY_TITLE = "Chi bộ bốn tốt gắn với xây dựng cơ quan văn hóa"
 SAMPLE_SERIAL = 12
 SAMPLE_CODE = "MAU-XEM-TRUOC"
-SAMPLE_ACHIEVEMENTS = ACHIEVEMENTS
 
 
 def sample_certificate_data(template: CertificateTemplate, kind: str) -> render.CertificateData:
@@ -470,7 +469,7 @@ def sample_certificate_data(template: CertificateTemplate, kind: str) -> render.
         prize = contest.prizes.order_by("order").first() if contest.pk else None
         achievement = f"Đã đạt {prize.name if prize else 'Giải Nhất'}"
     else:
-        achievement = SAMPLE_ACHIEVEMENTS[kind]
+        achievement = ACHIEVEMENTS[kind]
     signature, seal = template_images(template)
     return render.CertificateData(
         theme=template.theme,

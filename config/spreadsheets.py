@@ -25,6 +25,7 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) ->
     """An .xlsx file of (sheet title, header row, rows); bold, frozen headers; columns sized
     to their contents (up to a limit)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -36,9 +37,12 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) ->
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         widths = [len(str(name)) for name in header]
-        for row in rows:
-            sheet.append(list(row))
-            for column, cell in enumerate(sheet[sheet.max_row]):
+        for number, row in enumerate(rows, start=2):
+            # Control characters (pasted from a word processor) cannot be stored in .xlsx.
+            sheet.append(
+                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+            )
+            for column, cell in enumerate(sheet[number]):
                 if looks_like_formula(cell.value):
                     cell.data_type = "s"
                     cell.quotePrefix = True

@@ -213,18 +213,6 @@ def judge_assignment_input(round: Round) -> AssignmentInput:
 # --------------------------------------------------------------------------- own schedules
 
 
-def presenter_slots(user: AbstractBaseUser) -> QuerySet[Slot]:
-    """The slots in which the user presents, in every contest, earliest first."""
-    if not user.is_authenticated:
-        return Slot.objects.none()
-    return (
-        Slot.objects.filter(entry__presenters__user=user)
-        .select_related("session__room", "round__contest", "entry__initiative", "entry__unit")
-        .order_by("session__starts_at", "position", "id")
-        .distinct()
-    )
-
-
 def session_end(session: Session) -> datetime:
     """When the session's last presentation ends as planned (or would, before the draw).
     Uses the session's prefetched slots and breaks when there are."""
@@ -240,18 +228,13 @@ def session_end(session: Session) -> datetime:
     )
 
 
-def judged_sessions(user: AbstractBaseUser) -> QuerySet[Session]:
-    """The sessions the user judges, with their slots and breaks (for the end time)."""
-    return sessions_for_judge(user).prefetch_related("slots", "breaks")
-
-
 def round_schedule_rows(round: Round) -> QuerySet[Slot]:
     """Every slot of the round, session by session in running order, with what a printed
     schedule shows."""
     return (
         Slot.objects.filter(session__round=round)
         .select_related("session__room", "session__panel", "entry__initiative", "entry__unit")
-        .prefetch_related("entry__presenters", "session__panel__seats__judge")
+        .prefetch_related("entry__presenters", "session__panel__seats__judge__person")
         .order_by("session__starts_at", "session__name", "position", "id")
     )
 
@@ -381,6 +364,7 @@ class PublishedSlot:
     start: datetime | None
     end: datetime | None
     title: str
+    entry: int | None = None
 
 
 def published_schedule_for(user: AbstractBaseUser) -> tuple[list, list]:
@@ -430,6 +414,7 @@ def published_schedule_for(user: AbstractBaseUser) -> tuple[list, list]:
                             datetime.fromisoformat(slot["start"]) if slot["start"] else None,
                             datetime.fromisoformat(slot["end"]) if slot["end"] else None,
                             slot["title"],
+                            slot["entry"],
                         )
                     )
 

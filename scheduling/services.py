@@ -390,26 +390,43 @@ def build_sessions(
             % {"count": count, "entries": len(entries)},
             field="count",
         ) from None
-    taken = set(round.sessions.values_list("name", flat=True))
-    first = 1 + len(taken)
-    names = [f"Cụm {number}" for number in range(first, first + count)]
-    if taken & set(names):
-        raise DomainError(_("A session with this name exists."), field="count")
     by_id = {entry.pk: entry for entry in entries}
+    try:
+        with transaction.atomic():
+            Round.objects.select_for_update().get(pk=round.pk)
+            created = _create_clusters(round, contest, groups, by_id, starts_at, rooms)
+    except IntegrityError as error:
+        raise DomainError(
+            _("The sessions changed meanwhile (built twice?): reload the page and try again."),
+            field="count",
+        ) from error
+    return created
+
+
+def _create_clusters(round, contest, groups, by_id, starts_at, rooms) -> list[Session]:
+    """Sessions "Cụm n", numbered from the first names free in the round, each with a panel of
+    its own."""
+    sessions_taken = set(round.sessions.values_list("name", flat=True))
+    panels_taken = set(contest.panels.values_list("name", flat=True))
+    names, number = [], 1
+    while len(names) < len(groups):
+        name = f"Cụm {number}"
+        if name not in sessions_taken and f"{round.name} · {name}" not in panels_taken:
+            names.append(name)
+        number += 1
     created = []
-    with transaction.atomic():
-        for index, (name, keys) in enumerate(zip(names, groups, strict=True)):
-            room = None
-            if rooms:
-                room, _created = Room.objects.get_or_create(contest=contest, name=rooms[index])
-            panel = Panel.objects.create(contest=contest, name=f"{round.name} · {name}")
-            session = Session.objects.create(
-                round=round, name=name, starts_at=starts_at, panel=panel, room=room
-            )
-            Slot.objects.bulk_create(
-                Slot(session=session, round=round, entry=by_id[key]) for key in keys
-            )
-            created.append(session)
+    for index, (name, keys) in enumerate(zip(names, groups, strict=True)):
+        room = None
+        if rooms:
+            room, _created = Room.objects.get_or_create(contest=contest, name=rooms[index])
+        panel = Panel.objects.create(contest=contest, name=f"{round.name} · {name}")
+        session = Session.objects.create(
+            round=round, name=name, starts_at=starts_at, panel=panel, room=room
+        )
+        Slot.objects.bulk_create(
+            Slot(session=session, round=round, entry=by_id[key]) for key in keys
+        )
+        created.append(session)
     return created
 
 
@@ -419,6 +436,8 @@ def move_entry_to_session(*, slot: Slot, session: Session, actor) -> Slot:
     if session.round_id != slot.round_id:
         raise DomainError(_("The session belongs to another round."), field="session")
     with transaction.atomic():
+        # Locked as a draw locks its session: no draw slips in between the check and the move.
+        list(Session.objects.select_for_update().filter(pk__in={slot.session_id, session.pk}))
         drawn = Draw.objects.filter(session_id__in={slot.session_id, session.pk}, is_current=True)
         if drawn.exists():
             raise DomainError(
@@ -445,9 +464,17 @@ def move_slot(*, slot: Slot, position: int, reason: str, actor) -> Draw:
         if current is None:
             raise DomainError(_("Draw the running order first."), field="position")
         order = [s.entry_id for s in session.slots.order_by("position", "id")]
-        if not 1 <= position <= len(order):
+        # What is on stage or over stays where it is: the tablets follow these places.
+        first_free = (session.current_position or 0) + 1
+        if not first_free <= position <= len(order):
             raise DomainError(
-                _("Choose a place from 1 to %(last)d.") % {"last": len(order)}, field="position"
+                _("Choose a place from %(first)d to %(last)d.")
+                % {"first": first_free, "last": len(order)},
+                field="position",
+            )
+        if order.index(slot.entry_id) + 1 < first_free:
+            raise DomainError(
+                _("This entry has presented already or is on stage."), field="position"
             )
         order.remove(slot.entry_id)
         order.insert(position - 1, slot.entry_id)

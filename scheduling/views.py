@@ -97,7 +97,7 @@ def round_schedule(request, pk):
             "slots__entry__initiative",
             "slots__entry__unit",
             "draws",
-            "panel__seats__judge",
+            "panel__seats__judge__person",
             "breaks",
         )
         .order_by("starts_at")
@@ -254,7 +254,7 @@ def calendar_feed(request, token):
     presenting, judging = selectors.published_schedule_for(user)
     events = [
         exports.CalendarEvent(
-            uid=f"slot-{slot.session_id}-{slot.title}-{user.pk}@hoithi",
+            uid=f"slot-{slot.session_id}-{slot.entry}-{user.pk}@hoithi",
             start=slot.start,
             end=slot.end,
             summary=_("Presenting: %(title)s") % {"title": slot.title},
@@ -372,6 +372,12 @@ def draw_record(request, pk):
     """Public: every draw of a session's running order, with what anyone needs to draw it again
     from its seed (here on the server, and in the visitor's own browser)."""
     session = get_object_or_404(Session.objects.select_related("round__contest", "room"), pk=pk)
+    # Public once the round's schedule is published; before that, for its organisers only.
+    if not (
+        session.round.schedule_versions.exists()
+        or is_organiser(request.user, session.round.contest)
+    ):
+        raise Http404
     titles = {
         slot.entry_id: (slot.entry.unit.name, slot.entry.initiative.title)
         for slot in session.slots.select_related("entry__unit", "entry__initiative")

@@ -3,6 +3,7 @@
 import pytest
 
 from scheduling.models import Draw
+from scheduling.services import publish_schedule
 from tests.browser_tools import outside_the_event_loop
 from tests.integration.conftest import schedule_final
 from tests.world import build_world
@@ -11,7 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_browser_draws_the_same_order_from_the_seed(live_server, browser, eager_celery):
-    session = outside_the_event_loop(lambda: schedule_final(build_world()).session.pk)
+    def published_session() -> int:
+        scheduled = schedule_final(build_world())
+        publish_schedule(round=scheduled.world.final, actor=scheduled.world.organiser)
+        return scheduled.session.pk
+
+    session = outside_the_event_loop(published_session)
     page = browser.new_page()
     page.goto(f"{live_server.url}/sessions/{session}/draws/")
     page.click("button.rerun")

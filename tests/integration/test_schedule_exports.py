@@ -79,6 +79,10 @@ def test_the_round_schedule_exports_to_excel_with_formula_like_text_left_as_text
     initiative = scheduled.entries[2].initiative
     initiative.title = '=HYPERLINK("http://evil.example","Bấm vào đây")'
     initiative.save(update_fields=["title"])
+    # A title pasted from a word processor, with a control character .xlsx cannot hold.
+    pasted = scheduled.entries[1].initiative
+    pasted.title = "Mô hình\x0bsố 2"
+    pasted.save(update_fields=["title"])
 
     response = client_for(world.organiser).get(f"/rounds/{world.final.pk}/schedule.xlsx")
     assert response.status_code == 200

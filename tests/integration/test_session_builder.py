@@ -8,7 +8,7 @@ from django.test import Client
 from config.errors import DomainError, NotAllowed
 from contest import services as contest_services
 from scheduling import services
-from scheduling.models import Draw, Session
+from scheduling.models import Draw, Panel, Session
 from tests.thin_path import client_for
 from tests.world import session_start
 
@@ -136,7 +136,12 @@ def test_the_organiser_builds_moves_draws_and_changes_one_place(world, approved)
     drawn.refresh_from_db()
     assert not drawn.is_current  # kept in the record
 
-    # The public record: both, the draw reproducible from its seed.
+    # The record is the organisers' until the schedule is published, then public: both
+    # records, the draw reproducible from its seed.
+    assert Client().get(f"/sessions/{second.pk}/draws/").status_code == 404
+    assert organiser.get(f"/sessions/{second.pk}/draws/").status_code == 200
+    Panel.objects.filter(pk__in=[first.panel_id, second.panel_id]).update(minimum_size=0)
+    services.publish_schedule(round=world.final, actor=world.organiser)
     page = Client().get(f"/sessions/{second.pk}/draws/").content.decode()
     assert drawn.seed in page and "Báo cáo viên phải về sớm" in page
     assert page.count('data-testid="server-rerun"') == 1
@@ -145,9 +150,39 @@ def test_the_organiser_builds_moves_draws_and_changes_one_place(world, approved)
 
 
 def test_a_tampered_record_shows_up_on_the_public_page(scheduled):
+    services.publish_schedule(round=scheduled.world.final, actor=scheduled.world.organiser)
     record = Draw.objects.get(session=scheduled.session, is_current=True)
     record.result_entries = list(reversed(record.result_entries))
     record.save(update_fields=["result_entries"])
     page = Client().get(f"/sessions/{scheduled.session.pk}/draws/").content.decode()
     rerun = page[page.index('data-testid="server-rerun"') :]
     assert "✗" in rerun[: rerun.index("</p>")]
+
+
+def test_what_presented_or_is_on_stage_keeps_its_place(scheduled):
+    world, session = scheduled.world, scheduled.session
+    Session.objects.filter(pk=session.pk).update(current_position=2)
+    last = session.slots.get(position=3)
+    with pytest.raises(DomainError) as refusal:
+        services.move_slot(slot=last, position=2, reason="Về sớm", actor=world.organiser)
+    assert refusal.value.field == "position"
+    first = session.slots.get(position=1)
+    with pytest.raises(DomainError):
+        services.move_slot(slot=first, position=3, reason="Nhầm", actor=world.organiser)
+    assert list(session.slots.order_by("position").values_list("position", flat=True)) == [
+        1,
+        2,
+        3,
+    ]
+
+
+def test_built_clusters_take_the_first_free_names(world, approved):
+    from scheduling.models import Panel as PanelModel
+
+    panel = PanelModel.objects.create(contest=world.contest, name="Tự đặt")
+    Session.objects.create(round=world.final, name="Cụm 2", starts_at=session_start(), panel=panel)
+    services.build_sessions(
+        round=world.final, count=2, starts_at=session_start(), actor=world.organiser
+    )
+    names = sorted(Session.objects.filter(round=world.final).values_list("name", flat=True))
+    assert names == ["Cụm 1", "Cụm 2", "Cụm 3"]

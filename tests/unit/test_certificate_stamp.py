@@ -231,3 +231,20 @@ def test_a_layout_whose_field_shares_its_element_is_laid_out_in_full(monkeypatch
     pdfs = render_certificate_pdfs(people)
     assert [call for call in calls if call != "stamp"] == [("full", p.number) for p in people]
     assert "Đồng chí " + people[0].recipient_name in pdf_text(pdfs[0])
+
+
+def test_white_space_around_a_field_is_collapsed_as_html_does():
+    from certificates import render
+
+    html = render.builtin_layout_html("party").replace(
+        '<p class="recipient">{{ recipient_name }}</p>',
+        '<p class="recipient">\n      {{ recipient_name }}\n    </p>',
+    )
+    data = render._normalised(
+        _people(1)[0].__class__(**{**_people(1)[0].__dict__, "layout": render.Layout(html=html)})
+    )
+    layout = render._layout_of(data)
+    sites = render._stamp_sites(layout)
+    printed = dict(zip((s.field for s in sites), render._stamp_texts(data, sites), strict=True))
+    assert printed["recipient_name"] == data.recipient_name
+    assert printed["verification_url"] == f"Tra cứu: {data.verification_url}"

@@ -175,3 +175,12 @@ def test_the_change_list_between_two_versions():
     }
     assert schedule_changes(None, after) == []
     assert schedule_changes(after, after) == []
+
+
+def test_two_entries_of_one_presenter_in_one_session_follow_each_other():
+    # Before the draw every presentation spans its whole session; they still come one after
+    # the other, so this is no clash.
+    one = sitting(
+        1, 0, 60, presentations=[talk("e1", "u1", 0, 60, {"p1"}), talk("e2", "u1", 0, 60, {"p1"})]
+    )
+    assert find_problems([one]) == []
