@@ -85,6 +85,9 @@ urlpatterns = [
     path("rounds/<int:pk>/rankings/", scoring_views.round_rankings, name="round-rankings"),
     path("rounds/<int:pk>/minutes.pdf", scoring_views.round_minutes_pdf, name="round-minutes"),
     path(
+        "rounds/<int:pk>/results.xlsx", scoring_views.round_results_xlsx, name="round-results-xlsx"
+    ),
+    path(
         "rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"
     ),
     path("rankings/<int:pk>/publish/", scoring_views.ranking_publish, name="ranking-publish"),

@@ -581,3 +581,19 @@ def round_minutes(round: Round) -> Minutes | None:
         method=dict(Rubric.Method.choices).get(ranking.method, ranking.method),
         secretaries=secretaries,
     )
+
+
+def judges_marks(round: Round, judges: list) -> dict[int, list[tuple]]:
+    """Each judge's own score sheets of the round (submitted or locked): judge id -> rows of
+    (entry, {criterion code: value}, participation), in entry order."""
+    sheets = (
+        ScoreSheet.objects.filter(round=round, judge__in=judges, status__in=COUNTED)
+        .select_related("entry__unit", "entry__initiative")
+        .prefetch_related(Prefetch("marks", queryset=Mark.objects.select_related("criterion")))
+        .order_by("entry_id")
+    )
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for sheet in sheets:
+        marks = {mark.criterion.code: mark.value for mark in sheet.marks.all()}
+        rows[sheet.judge_id].append((sheet.entry, marks, sheet.get_participation_display()))
+    return rows

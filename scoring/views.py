@@ -17,8 +17,10 @@ from config.downloads import as_attachment
 from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
 from config.pdf import font_faces, html_to_pdf
+from config.spreadsheets import workbook, xlsx_response
 from contest.models import Contest, Role
 from contest.selectors import require_role, roles_of
+from contest.templatetags.people import display_name
 from scheduling.models import Round, Session
 from scheduling.selectors import (
     heads_panel,
@@ -342,4 +344,56 @@ def round_minutes_pdf(request, pk):
     return as_attachment(
         HttpResponse(html_to_pdf(html), content_type="application/pdf"),
         f"Biên bản - {round.contest.name} - {round.name}.pdf",
+    )
+
+
+@login_required
+def round_results_xlsx(request, pk):
+    """The results summary (bảng tổng hợp điểm) and each judge's score sheets (phiếu chấm) of
+    a round, from its published snapshot, as one Excel workbook."""
+    round = get_object_or_404(Round.objects.select_related("contest"), pk=pk)
+    require_role(request.user, round.contest, Role.ORGANISER, Role.SECRETARY)
+    minutes = selectors.round_minutes(round)
+    if minutes is None:
+        raise Http404(_("The round's results are not published yet."))
+    criteria = list(Criterion.objects.filter(rubric__round=round).order_by("order", "id"))
+    judge_names = [display_name(judge) for judge in minutes.judges]
+    sheets = [
+        (
+            "Tổng hợp",
+            ["Thứ hạng", "Đơn vị", "Mô hình", *judge_names, "Điểm", "Số GK tính điểm", "Giải"],
+            [
+                (
+                    row.rank,
+                    row.entry.unit.name,
+                    row.entry.initiative.title,
+                    *row.by_judge,
+                    row.score,
+                    row.judges_counted,
+                    row.prize.name if row.prize else "",
+                )
+                for row in minutes.rows
+            ],
+        )
+    ]
+    marks = selectors.judges_marks(round, minutes.judges)
+    for number, (judge, name) in enumerate(zip(minutes.judges, judge_names, strict=True), 1):
+        sheets.append(
+            (
+                f"GK {number}",
+                ["Giám khảo", "Đơn vị", "Mô hình", *(c.name for c in criteria), "Tham gia"],
+                [
+                    (
+                        name,
+                        entry.unit.name,
+                        entry.initiative.title,
+                        *(values.get(c.code) for c in criteria),
+                        participation,
+                    )
+                    for entry, values, participation in marks.get(judge.pk, [])
+                ],
+            )
+        )
+    return xlsx_response(
+        workbook(sheets), f"Bảng tổng hợp điểm - {round.contest.name} - {round.name}.xlsx"
     )

@@ -38,3 +38,38 @@ def test_no_minutes_before_the_results_are_published(scheduled):
     world = scheduled.world
     response = client_for(world.organiser).get(f"/rounds/{world.final.pk}/minutes.pdf")
     assert response.status_code == 404
+
+
+def test_results_and_each_judges_sheets_export_to_excel(published):
+    import io
+    from decimal import Decimal
+
+    import openpyxl
+
+    world = published.world
+    url = f"/rounds/{world.final.pk}/results.xlsx"
+    response = client_for(world.secretary).get(url)
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Tổng hợp", "GK 1", "GK 2", "GK 3"]
+    summary = list(book["Tổng hợp"].iter_rows(values_only=True))
+    assert summary[0][:3] == ("Thứ hạng", "Đơn vị", "Mô hình")
+    assert [row[2] for row in summary[1:]] == [e.initiative.title for e in published.entries]
+    assert [Decimal(str(row[-3])) for row in summary[1:]] == [9, 8, 7]
+    assert summary[1][-1] == "Giải Nhất"
+    # The head judge (first, GK 1) scored nothing; judge 2 (GK 2) scored 9, 8, 7 on both.
+    assert list(book["GK 1"].iter_rows(values_only=True))[1:] == []
+    judge2 = list(book["GK 2"].iter_rows(values_only=True))
+    assert judge2[0][3:5] == ("Nội dung", "Kỹ năng trình bày")
+    assert [tuple(Decimal(str(v)) for v in row[3:5]) for row in judge2[1:]] == [
+        (9, 9),
+        (8, 8),
+        (7, 7),
+    ]
+    assert client_for(world.judges[1]).get(url).status_code == 403
+
+
+def test_no_results_export_before_publication(scheduled):
+    world = scheduled.world
+    response = client_for(world.organiser).get(f"/rounds/{world.final.pk}/results.xlsx")
+    assert response.status_code == 404
