@@ -28,7 +28,8 @@ def scheduled(world, eager_celery) -> Scheduled:
     return schedule_final(world)
 
 
-def schedule_final(world: World) -> Scheduled:
+def approve_one_entry_per_unit(world: World) -> list[Entry]:
+    """One approved individual entry from each unit, "Mô hình số 1" to "Mô hình số 3"."""
     entries = []
     for index, rep in enumerate(world.representatives):
         entry = contest_services.register_entry(
@@ -44,6 +45,11 @@ def schedule_final(world: World) -> Scheduled:
             ],
         )
         entries.append(contest_services.approve_entry(entry=entry, actor=world.organiser))
+    return entries
+
+
+def schedule_final(world: World) -> Scheduled:
+    entries = approve_one_entry_per_unit(world)
     panel = scheduling_services.create_panel(
         contest=world.contest,
         name="BGK",

@@ -9,11 +9,11 @@ from django.core.management import call_command
 
 from config.demo import BLOC_CONTEST_SLUG
 from config.errors import DomainError, NotAllowed
-from contest import services as contest_services
 from contest.models import Contest, Entry, Membership, Role
 from scheduling import assignment, services
 from scheduling.models import JudgeConflict, Panel, PanelSeat, Round
 from scheduling.selectors import judge_assignment_input
+from tests.integration.conftest import approve_one_entry_per_unit
 from tests.thin_path import client_for
 from tests.world import World, make_user, session_start
 
@@ -33,21 +33,7 @@ def parallel(world) -> Parallel:
     """Two panels of two judges sitting at the same time: 'Cụm 1' sees the entries of units 1
     and 2, 'Cụm 2' the entry of unit 3. The pool: judge1 (head judge, unit 1), head2 (head
     judge, unit 3), judge2, judge3 and judge-elsewhere."""
-    entries = []
-    for index, rep in enumerate(world.representatives):
-        entry = contest_services.register_entry(
-            contest=world.contest,
-            user=rep,
-            initiative_title=f"Mô hình số {index + 1}",
-            field="economy",
-            kind="individual",
-            presenters=[
-                contest_services.PresenterInput(
-                    full_name=f"Nguyễn Văn Thứ{index}", email=f"p{index}@example.org"
-                )
-            ],
-        )
-        entries.append(contest_services.approve_entry(entry=entry, actor=world.organiser))
+    entries = approve_one_entry_per_unit(world)
     head2 = make_user("head2", "Trưởng ban", "Hai")
     Membership.objects.create(
         contest=world.contest, user=head2, role=Role.HEAD_JUDGE, unit=world.units[2]
