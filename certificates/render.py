@@ -57,14 +57,14 @@ from dataclasses import dataclass, fields, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
 
 import segno
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from certificates.stamp import pdf_file
+from certificates import stamp
 from config.documents import formal_date_line
+from config.pdf import FONT_FAMILY, font_faces, url_fetcher
 
 __all__ = [
     "FIELDS",
@@ -85,7 +85,6 @@ __all__ = [
     "render_certificate_pdfs",
 ]
 
-FONT_FAMILY = "Liberation Serif"
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 LAYOUTS_DIR = Path(__file__).resolve().parent / "layouts"
 
@@ -747,28 +746,10 @@ def _field_values(d: CertificateData, wanted: frozenset[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------- CSS
 
 
-def _font_faces() -> str:
-    faces = []
-    for file_name, weight, style in (
-        ("LiberationSerif-Regular.ttf", "normal", "normal"),
-        ("LiberationSerif-Bold.ttf", "bold", "normal"),
-        ("LiberationSerif-Italic.ttf", "normal", "italic"),
-        ("LiberationSerif-BoldItalic.ttf", "bold", "italic"),
-    ):
-        url = (FONTS_DIR / file_name).as_uri()
-        faces.append(
-            "@font-face {"
-            f' font-family: "{FONT_FAMILY}";'
-            f' src: url("{url}") format("truetype");'
-            f" font-weight: {weight}; font-style: {style}; }}"
-        )
-    return "\n".join(faces)
-
-
 # The shared stylesheet: the shipped fonts, the base rules and the built-in themes' rules
 # (scoped by the theme's class). A layout's own CSS comes after it.
 STYLESHEET = "\n".join(
-    [_font_faces(), _layout_file("base.css"), _layout_file("party.css"), _layout_file("state.css")]
+    [font_faces(), _layout_file("base.css"), _layout_file("party.css"), _layout_file("state.css")]
 )
 
 
@@ -879,7 +860,7 @@ def _weasy(layout_css: str = ""):
             string=_stylesheet_text(layout_css),
             base_url=FONTS_DIR.as_uri() + "/",
             font_config=font_config,
-            url_fetcher=_url_fetcher,
+            url_fetcher=url_fetcher,
         )
         stylesheets[layout_css] = css
         while len(stylesheets) > _STYLESHEETS_KEPT:
@@ -887,20 +868,6 @@ def _weasy(layout_css: str = ""):
     else:
         stylesheets.move_to_end(layout_css)
     return font_config, css
-
-
-def _url_fetcher(url: str, *args, **kwargs):
-    """Only data: URIs and the shipped font files may be loaded."""
-    from weasyprint import default_url_fetcher
-
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        path = Path(unquote(parts.path)).resolve()
-        if path.parent == FONTS_DIR and path.suffix == ".ttf":
-            return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"refusing to fetch {url!r} while rendering a certificate")
 
 
 def render_certificate_pdf(data: CertificateData) -> bytes:
@@ -1118,8 +1085,6 @@ def _stamp_boxes(document) -> dict[int, object]:
 
 
 def _slot(site: _StampSite, number: int, box, page_height_pt: float):
-    from certificates.stamp import Slot
-
     x, y = box.content_box_x(), box.content_box_y()
     common = {
         "field": str(number),
@@ -1129,7 +1094,7 @@ def _slot(site: _StampSite, number: int, box, page_height_pt: float):
         "height": box.height * _PX_TO_PT,
     }
     if site.field == "qr_code":
-        return Slot(kind="qr", **common)
+        return stamp.Slot(kind="qr", **common)
     style = box.style
     bold = style["font_weight"] >= 600
     italic = style["font_style"] in ("italic", "oblique")
@@ -1142,7 +1107,7 @@ def _slot(site: _StampSite, number: int, box, page_height_pt: float):
     align = style["text_align_all"]
     align = {"start": "left", "justify": "left", "end": "right"}.get(align, align)
     red, green, blue = style["color"].to("srgb").coordinates
-    return Slot(
+    return stamp.Slot(
         font=font,
         size=style["font_size"] * _PX_TO_PT,
         color=(red, green, blue),
@@ -1163,12 +1128,12 @@ def _layout_one(section: str, layout_css: str, title: str):
     return HTML(
         string=_html_document([section], title),
         base_url=FONTS_DIR.as_uri() + "/",
-        url_fetcher=_url_fetcher,
+        url_fetcher=url_fetcher,
     ).render(font_config=font_config, stylesheets=[css])
 
 
 # Liberation Serif's ascent, descent and line gap: the height of a "normal" line, in ems.
-_NORMAL_LINE_HEIGHT = 0.891 + 0.216 + 0.042
+_NORMAL_LINE_HEIGHT = stamp.ASCENT + stamp.DESCENT + stamp.LINE_GAP
 
 
 def _line_height_px(style) -> float:
@@ -1222,8 +1187,6 @@ def _render_stamped(
     certificates: list[CertificateData], indexes: list[int], layout_css: str, pdfs: list[bytes]
 ) -> list[int]:
     """Render what can be stamped into ``pdfs``; return the indexes left to lay out fully."""
-    from certificates import stamp
-
     by_background: dict[tuple, list[int]] = {}
     left: list[int] = []
     for index in indexes:
@@ -1351,7 +1314,7 @@ def _layout(certificates: list[CertificateData], densities: list[int], layout_cs
         # inlined, so it is not parsed again for every document.
         string=_html_document(sections, _page_title(certificates[0])),
         base_url=FONTS_DIR.as_uri() + "/",
-        url_fetcher=_url_fetcher,
+        url_fetcher=url_fetcher,
     ).render(font_config=font_config, stylesheets=[css])
     pages: list[int] = [-1] * len(certificates)
     fits = [False] * len(certificates)
@@ -1480,5 +1443,5 @@ def _split_pdf(pdf: bytes, page_numbers: list[int], titles: list[str]) -> list[b
         if producer:
             info[NameObject("/Producer")] = TextStringObject(producer)
         objects[info_id] = serialise(info)
-        outputs.append(pdf_file(reader.pdf_header, objects, catalog_id, info_id))
+        outputs.append(stamp.pdf_file(reader.pdf_header, objects, catalog_id, info_id))
     return outputs

@@ -32,6 +32,8 @@ FONT_FILES = {
     "italic": ("HoiThiSerif-Italic", "LiberationSerif-Italic.ttf"),
     "bold-italic": ("HoiThiSerif-BoldItalic", "LiberationSerif-BoldItalic.ttf"),
 }
+# Liberation Serif's ascent, descent and line gap, in ems (its OS/2 metrics).
+ASCENT, DESCENT, LINE_GAP = 0.891, 0.216, 0.042
 # Text that does not fit its box at its own size is set smaller, down to this share of it.
 SMALLEST_SCALE = 0.7
 _SCALE_STEP = 0.05
@@ -119,15 +121,14 @@ def _draw_text(canvas, slot: Slot, size: float, lines: list[str]) -> None:
     canvas.setFont(_font_name(slot.font), size)
     canvas.setFillColorRGB(*slot.color)
     leading = size * slot.line_height
-    # Lines centred vertically in the box, each baseline placed as CSS places it: the glyphs'
-    # em box centred in the line box, the baseline 0.8 em below its top (Liberation Serif's
-    # ascent is 0.891 em, its descent 0.216 em: the em box spans 1.107 em).
+    # Lines centred vertically in the box, each baseline placed as CSS places it: the font's
+    # ascent plus descent centred in the line box, the baseline an ascent below their top.
     top = slot.y + (slot.height + len(lines) * leading) / 2
     spacing = slot.letter_spacing * size / slot.size
     font = _font_name(slot.font)
     for number, line in enumerate(lines):
         line_top = top - number * leading
-        baseline = line_top - (leading - size * 1.107) / 2 - size * 0.891
+        baseline = line_top - (leading - size * (ASCENT + DESCENT)) / 2 - size * ASCENT
         if not spacing:
             if slot.align == "left":
                 canvas.drawString(slot.x, baseline, line)

@@ -5,7 +5,6 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from certificates import render as certificate_render
 from certificates import services
 from certificates.forms import CertificateTemplateForm, PreviewKindForm
 from certificates.models import Certificate, CertificateTemplate
-from config.errors import DomainError, NotAllowed
+from config.errors import DomainError
 from config.forms import add_domain_error
 from contest.models import Contest, Role
 from contest.selectors import require_role
@@ -25,10 +24,7 @@ PREVIEW_DPI = 96
 
 def _organisers_contest(request, slug: str) -> Contest:
     contest = get_object_or_404(Contest, slug=slug)
-    try:
-        require_role(request.user, contest, Role.ORGANISER)
-    except NotAllowed as refusal:
-        raise PermissionDenied from refusal
+    require_role(request.user, contest, Role.ORGANISER)  # refused: 403 (NotAllowedMiddleware)
     return contest
 
 

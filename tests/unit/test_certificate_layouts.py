@@ -482,6 +482,6 @@ def test_a_large_photo_is_scaled_down_before_it_is_embedded():
 )
 def test_the_url_fetcher_loads_nothing_but_data_uris_and_the_shipped_fonts(url):
     with pytest.raises(ValueError, match="refusing to fetch"):
-        render._url_fetcher(url)
-    assert render._url_fetcher("data:text/plain,x")["file_obj"].read() == b"x"
-    assert render._url_fetcher((render.FONTS_DIR / "LiberationSerif-Bold.ttf").as_uri())
+        render.url_fetcher(url)
+    assert render.url_fetcher("data:text/plain,x")["file_obj"].read() == b"x"
+    assert render.url_fetcher((render.FONTS_DIR / "LiberationSerif-Bold.ttf").as_uri())
