@@ -37,6 +37,15 @@ class Unit(models.Model):
     # Units are renamed and merged over the years; a unit row is valid for a span of years.
     valid_from_year = models.PositiveSmallIntegerField(_("valid from year"), default=1930)
     valid_to_year = models.PositiveSmallIntegerField(_("valid to year"), null=True, blank=True)
+    # The unit this one became when it was renamed or merged (several can merge into one).
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        verbose_name=_("renamed or merged into"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -53,10 +62,20 @@ class Unit(models.Model):
                 | Q(valid_to_year__gte=F("valid_from_year")),
                 name="unit_valid_years_ordered",
             ),
+            models.CheckConstraint(condition=~Q(successor=F("id")), name="unit_not_own_successor"),
+            models.CheckConstraint(
+                condition=Q(successor__isnull=True) | Q(valid_to_year__isnull=False),
+                name="unit_with_successor_has_end_year",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def valid_in(self, year: int) -> bool:
+        return self.valid_from_year <= year and (
+            self.valid_to_year is None or year <= self.valid_to_year
+        )
 
 
 class Person(models.Model):
@@ -144,7 +163,21 @@ class Initiative(models.Model):
         return self.title
 
 
+class PresenterAttribute(models.TextChoices):
+    """What a contest may require to be known about every presenter at signup."""
+
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    POSITION = "position", _("Position")
+
+
 class Contest(models.Model):
+    class AdvancementRule(models.TextChoices):
+        NONE = "none", _("No advancement")
+        TOP_N = "top_n", _("The best N of the final")
+        PRIZE_TIERS = "prize_tiers", _("First to third prize winners")
+        BEST_PER_CLUSTER = "best_per_cluster", _("The best N of each cluster")
+
     class Level(models.TextChoices):
         GRASSROOTS = "grassroots", _("Grassroots level")
         BLOC = "bloc", _("Bloc level")
@@ -185,6 +218,34 @@ class Contest(models.Model):
         _("prize cap (percent of entrants)"), null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    # Eligibility rules, checked when a unit signs up (blank: no rule).
+    max_entries_per_unit = models.PositiveSmallIntegerField(
+        _("entries per unit at most"), null=True, blank=True
+    )
+    required_presenter_attributes = models.JSONField(
+        _("required presenter details"),
+        default=list,
+        blank=True,
+        help_text=_("Any of: email, phone, position."),
+    )
+    initiative_year_from = models.PositiveSmallIntegerField(
+        _("initiatives started from year"), null=True, blank=True
+    )
+    initiative_year_to = models.PositiveSmallIntegerField(
+        _("initiatives started up to year"), null=True, blank=True
+    )
+    allowed_fields = models.JSONField(
+        _("fields accepted"), default=list, blank=True, help_text=_("Empty: every field.")
+    )
+    advancement_rule = models.CharField(
+        _("who advances"),
+        max_length=20,
+        choices=AdvancementRule.choices,
+        default=AdvancementRule.NONE,
+    )
+    advancement_count = models.PositiveSmallIntegerField(
+        _("how many advance (N)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,6 +263,21 @@ class Contest(models.Model):
                 condition=Q(prize_cap_percent__isnull=True)
                 | Q(prize_cap_percent__gte=1, prize_cap_percent__lte=100),
                 name="contest_prize_cap_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_entries_per_unit__isnull=True) | Q(max_entries_per_unit__gte=1),
+                name="contest_max_entries_per_unit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(initiative_year_from__isnull=True)
+                | Q(initiative_year_to__isnull=True)
+                | Q(initiative_year_to__gte=F("initiative_year_from")),
+                name="contest_initiative_years_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(advancement_rule__in=["top_n", "best_per_cluster"])
+                | Q(advancement_count__gte=1),
+                name="contest_advancement_count_given",
             ),
         ]
 
@@ -299,6 +375,11 @@ class Entry(models.Model):
     advanced_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="advanced_to"
     )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -322,6 +403,11 @@ class Entry(models.Model):
                 condition=~Q(status__in=["approved", "rejected"]) | Q(decided_at__isnull=False),
                 name="entry_decision_has_time",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn")
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
+                name="entry_withdrawal_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,6 +428,46 @@ class EntryPresenter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.person_id}"
+
+
+def attachment_path(attachment: "EntryAttachment", filename: str) -> str:
+    # The stored name never comes from the uploader: only the checked type's extension does.
+    name = f"{attachment.kind}-{attachment.sha256[:16]}.{attachment.extension}"
+    return f"entries/{attachment.entry_id}/{name}"
+
+
+class EntryAttachment(models.Model):
+    """A file sent with an entry: the written outline (đề cương) or the slides."""
+
+    class Kind(models.TextChoices):
+        OUTLINE = "outline", _("Written outline")
+        SLIDES = "slides", _("Slides")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    # Established from the content, never from the name or the browser's claim.
+    content_type = models.CharField(max_length=120)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "kind"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind"], name="attachment_one_per_kind"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
 
 
 class LoginLink(models.Model):
