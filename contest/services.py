@@ -1,5 +1,7 @@
 """Writes of the contest app: people, signup and approval, the contest lifecycle."""
 
+import hashlib
+import os
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,23 +16,27 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
+from contest import uploads
 from contest.models import (
     Contest,
     ContestTransition,
     Entry,
+    EntryAttachment,
     EntryPresenter,
     Field,
     Initiative,
     LoginLink,
     Membership,
     Person,
+    PresenterAttribute,
     Role,
     Unit,
     nfc,
 )
-from contest.selectors import representative_membership, require_role
+from contest.selectors import representative_membership, require_role, roles_of
 
 User = get_user_model()
 
@@ -43,6 +49,7 @@ class PresenterInput:
     given_name: str = ""
     email: str = ""
     position: str = ""
+    phone: str = ""
 
 
 def split_vietnamese_name(full_name: str) -> tuple[str, str, str]:
@@ -69,7 +76,8 @@ def create_person(data: PresenterInput, *, unit: Unit | None = None) -> Person:
         middle_name=data.middle_name or (middle if not data.given_name else ""),
         given_name=data.given_name or given,
         email=email,
-        position=data.position,
+        position=nfc(data.position),
+        phone=(data.phone or "").strip(),
         unit=unit,
     )
     person.normalise()
@@ -95,8 +103,58 @@ def find_or_create_person(data: PresenterInput, *, unit: Unit) -> Person:
     return create_person(data, unit=unit)
 
 
+# Where a contest may go next. Going back is allowed only where nothing depends on it yet:
+# signup reopens before the schedule is made; judging resumes after results were published in
+# error (publishing again moves it forward).
+LIFECYCLE = {
+    Contest.Status.DRAFT: {Contest.Status.SIGNUP_OPEN},
+    Contest.Status.SIGNUP_OPEN: {Contest.Status.SIGNUP_CLOSED},
+    Contest.Status.SIGNUP_CLOSED: {Contest.Status.SIGNUP_OPEN, Contest.Status.SCHEDULED},
+    Contest.Status.SCHEDULED: {Contest.Status.SIGNUP_CLOSED, Contest.Status.JUDGING},
+    Contest.Status.JUDGING: {Contest.Status.RESULTS_PUBLISHED},
+    Contest.Status.RESULTS_PUBLISHED: {Contest.Status.JUDGING, Contest.Status.CLOSED},
+    Contest.Status.CLOSED: set(),
+}
+
+
+def _transition_problem(contest: Contest, to_status: str) -> str | None:
+    """Why the contest cannot take this step now, or None."""
+    if to_status not in LIFECYCLE[contest.status]:
+        return _("A contest that is “%(old)s” cannot become “%(new)s”.") % {
+            "old": contest.get_status_display(),
+            "new": Contest.Status(to_status).label,
+        }
+    if to_status == Contest.Status.SCHEDULED:
+        pending = contest.entries.filter(status=Entry.Status.PENDING).count()
+        if pending:
+            return ngettext(
+                "%(count)d entry still awaits approval.",
+                "%(count)d entries still await approval.",
+                pending,
+            ) % {"count": pending}
+        if not contest.entries.filter(status=Entry.Status.APPROVED).exists():
+            return _("No entry has been approved.")
+    if (
+        to_status == Contest.Status.JUDGING
+        and not contest.rounds.filter(sessions__slots__isnull=False).exists()
+    ):
+        return _("No round has a schedule yet.")
+    if to_status == Contest.Status.SIGNUP_CLOSED and contest.status == Contest.Status.SCHEDULED:
+        if contest.rounds.exclude(status="planned").exists():
+            return _("A round has been opened for scoring.")
+    if (
+        to_status == Contest.Status.RESULTS_PUBLISHED
+        and not contest.rounds.filter(kind="final", rankings__is_published=True).exists()
+    ):
+        return _("Publish the final round's ranking first; that publishes the results.")
+    if to_status == Contest.Status.JUDGING and contest.status == Contest.Status.RESULTS_PUBLISHED:
+        if contest.rounds.filter(kind="final", rankings__is_published=True).exists():
+            return _("Unpublish the final round's ranking first.")
+    return None
+
+
 def change_contest_status(*, contest: Contest, to_status: str, actor, note: str = "") -> Contest:
-    """Move a contest through its lifecycle, recording who did it and when."""
+    """Move a contest one step through its lifecycle, recording who did it and when."""
     require_role(actor, contest, Role.ORGANISER)
     if to_status not in Contest.Status.values:
         raise DomainError(_("Unknown status."), field="status")
@@ -104,6 +162,9 @@ def change_contest_status(*, contest: Contest, to_status: str, actor, note: str 
         contest = Contest.objects.select_for_update().get(pk=contest.pk)
         if contest.status == to_status:
             return contest
+        problem = _transition_problem(contest, to_status)
+        if problem:
+            raise DomainError(problem, field="status")
         ContestTransition.objects.create(
             contest=contest, from_status=contest.status, to_status=to_status, actor=actor, note=note
         )
@@ -112,22 +173,87 @@ def change_contest_status(*, contest: Contest, to_status: str, actor, note: str 
     return contest
 
 
-def register_entry(
+def _eligibility_problems(
+    contest: Contest,
+    unit: Unit,
+    *,
+    field: str,
+    initiative_year: int,
+    presenters: list[PresenterInput],
+) -> dict[str, list[str]]:
+    """The contest's eligibility rules this signup breaks, by input field."""
+    problems: dict[str, list[str]] = {}
+    if not unit.valid_in(contest.year):
+        problems.setdefault("unit", []).append(
+            _("%(unit)s is not a unit in %(year)s; use the unit's name of that year.")
+            % {"unit": unit.name, "year": contest.year}
+        )
+    if contest.max_entries_per_unit is not None:
+        taken = (
+            contest.entries.filter(unit=unit)
+            .exclude(status__in=[Entry.Status.REJECTED, Entry.Status.WITHDRAWN])
+            .count()
+        )
+        if taken >= contest.max_entries_per_unit:
+            problems.setdefault("unit", []).append(
+                ngettext(
+                    "Each unit may enter at most %(count)d initiative.",
+                    "Each unit may enter at most %(count)d initiatives.",
+                    contest.max_entries_per_unit,
+                )
+                % {"count": contest.max_entries_per_unit}
+            )
+    if contest.allowed_fields and field not in contest.allowed_fields:
+        problems.setdefault("field", []).append(
+            _("This contest accepts initiatives in: %(fields)s.")
+            % {"fields": ", ".join(str(Field(f).label) for f in contest.allowed_fields)}
+        )
+    low, high = contest.initiative_year_from, contest.initiative_year_to
+    if (low and initiative_year < low) or (high and initiative_year > high):
+        if low and high:
+            message = _("The initiative must have started between %(low)s and %(high)s.")
+        elif low:
+            message = _("The initiative must have started in %(low)s or later.")
+        else:
+            message = _("The initiative must have started in %(high)s or earlier.")
+        problems.setdefault("initiative_year", []).append(message % {"low": low, "high": high})
+    for attribute in contest.required_presenter_attributes:
+        label = PresenterAttribute(attribute).label
+        if any(not getattr(p, attribute, "").strip() for p in presenters):
+            problems.setdefault("presenters", []).append(
+                _("Every presenter needs: %(detail)s.") % {"detail": str(label).lower()}
+            )
+    return problems
+
+
+def enter_initiative(
     *,
     contest: Contest,
-    user,
+    unit: Unit,
+    actor,
     initiative_title: str,
     field: str,
     kind: str,
     presenters: list[PresenterInput],
     summary: str = "",
+    initiative_year: int | None = None,
 ) -> Entry:
-    """A unit representative signs up the unit's initiative with its presenters."""
-    membership = representative_membership(user, contest)
-    if membership is None:
-        require_role(user, contest, Role.UNIT_REPRESENTATIVE)
-    if contest.status != Contest.Status.SIGNUP_OPEN:
-        raise DomainError(_("Signup for this contest is not open."))
+    """Sign up a unit's initiative with its presenters, under the contest's eligibility rules.
+
+    A unit representative does this for their own unit while signup is open; an organiser may
+    enter registrations received on paper or by spreadsheet until the schedule is made."""
+    roles = roles_of(actor, contest)
+    if Role.ORGANISER in roles:
+        if contest.status not in ORGANISER_SIGNUP_STATUSES:
+            raise DomainError(_("Entries can no longer be added to this contest."))
+    else:
+        membership = representative_membership(actor, contest)
+        if membership is None:
+            require_role(actor, contest, Role.UNIT_REPRESENTATIVE)
+        if membership.unit_id != unit.pk:
+            raise NotAllowed(_("You can sign up entries of your own unit only."))
+        if contest.status != Contest.Status.SIGNUP_OPEN:
+            raise DomainError(_("Signup for this contest is not open."))
     title = " ".join(nfc(initiative_title).split())
     if not title:
         raise DomainError(_("The initiative needs a title."), field="initiative_title")
@@ -144,18 +270,34 @@ def register_entry(
         raise DomainError(
             _("An individual initiative has exactly one presenter."), field="presenters"
         )
-    unit = membership.unit
-    if Initiative.objects.filter(entries__contest=contest, unit=unit, title__iexact=title).exists():
+    initiative_year = contest.year if initiative_year is None else initiative_year
+    if not 1990 <= initiative_year <= contest.year:
         raise DomainError(
-            _("This unit has already entered an initiative with this title."),
-            field="initiative_title",
+            _("Give the year the initiative started (%(year)s at the latest).")
+            % {"year": contest.year},
+            field="initiative_year",
         )
     with transaction.atomic():
+        # One signup at a time per contest, so "at most N entries per unit" holds.
+        contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        problems = _eligibility_problems(
+            contest, unit, field=field, initiative_year=initiative_year, presenters=presenters
+        )
+        if problems:
+            field_name, messages = next(iter(problems.items()))
+            raise DomainError(messages[0], field=field_name, errors=problems)
+        if Initiative.objects.filter(
+            entries__contest=contest, unit=unit, title__iexact=title
+        ).exists():
+            raise DomainError(
+                _("This unit has already entered an initiative with this title."),
+                field="initiative_title",
+            )
         initiative = Initiative.objects.create(
-            title=title, field=field, kind=kind, unit=unit, year=contest.year, summary=summary
+            title=title, field=field, kind=kind, unit=unit, year=initiative_year, summary=summary
         )
         entry = Entry.objects.create(
-            contest=contest, unit=unit, initiative=initiative, submitted_by=user
+            contest=contest, unit=unit, initiative=initiative, submitted_by=actor
         )
         for order, data in enumerate(presenters, start=1):
             try:
@@ -165,7 +307,43 @@ def register_entry(
                     error.message, errors={"presenters": [{error.field: [error.message]}]}
                 ) from error
             EntryPresenter.objects.create(entry=entry, person=person, order=order)
+        _notify_entry_registered(entry, title)
     return entry
+
+
+ORGANISER_SIGNUP_STATUSES = {
+    Contest.Status.DRAFT,
+    Contest.Status.SIGNUP_OPEN,
+    Contest.Status.SIGNUP_CLOSED,
+}
+
+
+def register_entry(
+    *,
+    contest: Contest,
+    user,
+    initiative_title: str,
+    field: str,
+    kind: str,
+    presenters: list[PresenterInput],
+    summary: str = "",
+    initiative_year: int | None = None,
+) -> Entry:
+    """A unit representative signs up the unit's initiative with its presenters."""
+    membership = representative_membership(user, contest)
+    if membership is None:
+        require_role(user, contest, Role.UNIT_REPRESENTATIVE)
+    return enter_initiative(
+        contest=contest,
+        unit=membership.unit,
+        actor=user,
+        initiative_title=initiative_title,
+        field=field,
+        kind=kind,
+        presenters=presenters,
+        summary=summary,
+        initiative_year=initiative_year,
+    )
 
 
 def _presenter_account(person: Person, contest: Contest) -> None:
@@ -204,10 +382,39 @@ def _presenter_account(person: Person, contest: Contest) -> None:
     )
 
 
+def _send_on_commit(addresses, subject: str, body: str) -> None:
+    """Mail sent only once the change it reports is committed; a mail failure never undoes it."""
+    addresses = sorted({address for address in addresses if address})
+    if addresses:
+        transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
+
+
 def _notify_submitter(entry: Entry, subject: str, body: str) -> None:
-    if entry.submitted_by and entry.submitted_by.email:
-        address = entry.submitted_by.email
-        transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+    if entry.submitted_by:
+        _send_on_commit([entry.submitted_by.email], subject, body)
+
+
+def _entry_url(entry: Entry) -> str:
+    return settings.SITE_URL + reverse("contest-detail", args=[entry.contest.slug])
+
+
+def _notify_entry_registered(entry: Entry, title: str) -> None:
+    contest = entry.contest
+    _notify_submitter(
+        entry,
+        _("Entry received: %(title)s") % {"title": title},
+        _("Your entry in %(contest)s has been received and awaits approval: %(url)s")
+        % {"contest": contest.name, "url": _entry_url(entry)},
+    )
+    organisers = User.objects.filter(
+        memberships__contest=contest, memberships__role=Role.ORGANISER
+    ).values_list("email", flat=True)
+    _send_on_commit(
+        organisers,
+        _("New entry awaiting approval: %(title)s") % {"title": title},
+        _("%(unit)s has signed up an entry in %(contest)s: %(url)s")
+        % {"unit": entry.unit.name, "contest": contest.name, "url": _entry_url(entry)},
+    )
 
 
 def approve_entry(*, entry: Entry, actor) -> Entry:
@@ -257,6 +464,131 @@ def reject_entry(*, entry: Entry, actor, reason: str) -> Entry:
             _("Reason: %(reason)s") % {"reason": reason},
         )
     return entry
+
+
+def withdraw_entry(*, entry: Entry, actor, reason: str) -> Entry:
+    """An organiser withdraws an entry (the unit pulled out, or an advanced entry is not
+    going on); the entry stays, marked withdrawn with who, when and why."""
+    require_role(actor, entry.contest, Role.ORGANISER)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for the withdrawal."), field="reason")
+    with transaction.atomic():
+        entry = (
+            Entry.objects.select_for_update()
+            .select_related("contest", "initiative", "submitted_by")
+            .get(pk=entry.pk)
+        )
+        if entry.status == Entry.Status.WITHDRAWN:
+            raise DomainError(_("This entry has already been withdrawn."))
+        if entry.contest.status in {Contest.Status.RESULTS_PUBLISHED, Contest.Status.CLOSED}:
+            raise DomainError(_("The results are published; an entry can no longer withdraw."))
+        entry.status = Entry.Status.WITHDRAWN
+        entry.withdrawal_reason = reason
+        entry.withdrawn_by = actor
+        entry.withdrawn_at = timezone.now()
+        entry.save(update_fields=["status", "withdrawal_reason", "withdrawn_by", "withdrawn_at"])
+        _notify_submitter(
+            entry,
+            _("Entry withdrawn: %(title)s") % {"title": entry.initiative.title},
+            _("Reason: %(reason)s") % {"reason": reason},
+        )
+    return entry
+
+
+def decide_entries(
+    *, contest: Contest, entry_ids: list[int], decision: str, actor, reason: str = ""
+) -> list[Entry]:
+    """Approve or reject several entries at once: all of them, or none if one cannot be."""
+    require_role(actor, contest, Role.ORGANISER)
+    if decision not in {"approve", "reject"}:
+        raise DomainError(_("Choose to approve or reject."), field="decision")
+    if not entry_ids:
+        raise DomainError(_("Select at least one entry."), field="entries")
+    entries = list(Entry.objects.filter(contest=contest, pk__in=entry_ids).order_by("id"))
+    if len(entries) != len(set(entry_ids)):
+        raise DomainError(_("Some selected entries are not in this contest."), field="entries")
+    with transaction.atomic():
+        if decision == "approve":
+            return [approve_entry(entry=entry, actor=actor) for entry in entries]
+        return [reject_entry(entry=entry, actor=actor, reason=reason) for entry in entries]
+
+
+# Until when each side may send a file: a unit while signup is open (slides until judging
+# begins, since they are often finished later); organisers until the results are out.
+UNIT_UPLOAD_STATUSES = {
+    EntryAttachment.Kind.OUTLINE: {Contest.Status.SIGNUP_OPEN},
+    EntryAttachment.Kind.SLIDES: {
+        Contest.Status.SIGNUP_OPEN,
+        Contest.Status.SIGNUP_CLOSED,
+        Contest.Status.SCHEDULED,
+    },
+}
+ORGANISER_UPLOAD_STATUSES = {
+    Contest.Status.DRAFT,
+    Contest.Status.SIGNUP_OPEN,
+    Contest.Status.SIGNUP_CLOSED,
+    Contest.Status.SCHEDULED,
+    Contest.Status.JUDGING,
+}
+
+
+def attach_file(*, entry: Entry, kind: str, upload, actor) -> EntryAttachment:
+    """Store the entry's outline or slides, replacing the earlier file of that kind. The file's
+    type is established from its content; its stored name is ours, not the uploader's."""
+    contest = entry.contest
+    roles = roles_of(actor, contest)
+    if kind not in EntryAttachment.Kind.values:
+        raise DomainError(_("Choose the outline or the slides."), field="kind")
+    if Role.ORGANISER in roles:
+        allowed = ORGANISER_UPLOAD_STATUSES
+    else:
+        membership = representative_membership(actor, contest)
+        if membership is None or membership.unit_id != entry.unit_id:
+            raise NotAllowed(_("Only the entry's unit or the organisers can send its files."))
+        allowed = UNIT_UPLOAD_STATUSES[kind]
+    if contest.status not in allowed:
+        raise DomainError(_("Files can no longer be sent for this entry."), field="file")
+    if entry.status in {Entry.Status.REJECTED, Entry.Status.WITHDRAWN}:
+        raise DomainError(_("This entry is no longer in the contest."), field="file")
+    if upload is None:
+        raise DomainError(_("Choose a file."), field="file")
+    try:
+        checked = uploads.check_upload(kind, upload, upload.size)
+    except uploads.UploadRefused as error:
+        raise DomainError(str(error), field="file") from error
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    original_name = nfc(os.path.basename(upload.name or ""))[:255] or checked.extension
+    with transaction.atomic():
+        Entry.objects.select_for_update().get(pk=entry.pk)
+        previous = EntryAttachment.objects.filter(entry=entry, kind=kind).first()
+        if previous is not None:
+            old_file = previous.file
+            previous.delete()
+            # The old file goes only once the new one is committed in its place.
+            transaction.on_commit(lambda: old_file.delete(save=False))
+        attachment = EntryAttachment(
+            entry=entry,
+            kind=kind,
+            original_name=original_name,
+            content_type=checked.content_type,
+            extension=checked.extension,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"upload.{checked.extension}", upload, save=False)
+        stored = attachment.file
+        try:
+            attachment.save()
+        except Exception:
+            # A refused row must not leave its file behind.
+            stored.delete(save=False)
+            raise
+    return attachment
 
 
 LOGIN_LINK_SALT = "hoithi.login-link"
