@@ -81,6 +81,10 @@ DEF = Field.DEFENCE_SECURITY
 FIELDS = [ECO, CUL, POL, DEF]
 
 # (code, name, short name, kind, the field most of the unit's initiatives are in)
+# Units that merged into one in 2025 (the unit tree is kept per year).
+MERGED_IN_2025 = ("so-tai-chinh", "so-ke-hoach-dau-tu")
+MERGED_FINANCE_CODE = "so-tai-chinh-2025"
+
 GRASSROOTS_UNITS: list[tuple[str, str, str, str, str]] = [
     # 37 đảng bộ / đảng ủy
     ("so-noi-vu", "Đảng bộ cơ quan Sở Nội vụ", "Sở Nội vụ", PC, POL),
@@ -910,8 +914,8 @@ class _Builder:
         self.schedule_preliminary(preliminary, panel, entries)
         publish_schedule(round=preliminary, actor=organiser, note=nfc("Lịch thi vòng sơ khảo"))
         change_contest_status(contest=bloc, to_status=Contest.Status.SCHEDULED, actor=organiser)
-        set_round_status(round=preliminary, status=Round.Status.OPEN, actor=organiser)
         change_contest_status(contest=bloc, to_status=Contest.Status.JUDGING, actor=organiser)
+        set_round_status(round=preliminary, status=Round.Status.OPEN, actor=organiser)
         quality = {entry.pk: self.rng.uniform(6.9, 9.1) for entry in entries}
         self.score_round(preliminary, entries, quality, skip=set())
         ranking = compute_ranking(round=preliminary)
@@ -973,6 +977,26 @@ class _Builder:
                 },
             )
             self.units[code] = unit
+        self.merge_units_of_2025(bloc)
+
+    def merge_units_of_2025(self, bloc: Unit) -> None:
+        """In 2025 the Department of Planning and Investment merged into the Department of
+        Finance: both old units end in 2024 and continue as one new unit, so a 2019 contest
+        keeps its 2019 names."""
+        merged, _created = Unit.objects.update_or_create(
+            code=MERGED_FINANCE_CODE,
+            defaults={
+                "name": nfc("Đảng bộ Sở Tài chính"),
+                "short_name": nfc("Sở Tài chính"),
+                "kind": Unit.Kind.PARTY_COMMITTEE,
+                "level": Unit.Level.GRASSROOTS,
+                "parent": bloc,
+                "valid_from_year": 2025,
+            },
+        )
+        for code in MERGED_IN_2025:
+            Unit.objects.filter(code=code).update(valid_to_year=2024, successor=merged)
+        self.units[MERGED_FINANCE_CODE] = merged
 
     def initiative_counts(self) -> dict[str, tuple[int, int]]:
         """(collective, individual) per grassroots unit: every unit has at least one collective

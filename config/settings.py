@@ -204,6 +204,7 @@ SPECTACULAR_SETTINGS = {
         "ScoreSheetStatusEnum": "scoring.models.ScoreSheet.Status",
         "ParticipationEnum": "scoring.models.ScoreSheet.Participation",
         "CertificateKindEnum": "certificates.models.Certificate.Kind",
+        "ContestStatusEnum": "contest.models.Contest.Status",
     },
 }
 

@@ -32,7 +32,15 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("contests/<slug:slug>/", contest_views.contest_detail, name="contest-detail"),
     path("contests/<slug:slug>/signup/", contest_views.entry_signup, name="entry-signup"),
+    path("contests/<slug:slug>/status/", contest_views.contest_status, name="contest-status"),
+    path("contests/<slug:slug>/decide/", contest_views.entries_decide, name="entries-decide"),
     path("entries/<int:pk>/decide/", contest_views.entry_decide, name="entry-decide"),
+    path("entries/<int:pk>/files/", contest_views.entry_files, name="entry-files"),
+    path(
+        "attachments/<int:pk>/download/",
+        contest_views.attachment_download,
+        name="attachment-download",
+    ),
     path("rounds/<int:pk>/schedule/", scheduling_views.round_schedule, name="round-schedule"),
     path("rounds/<int:pk>/status/", scheduling_views.round_status, name="round-status"),
     path(

@@ -285,6 +285,20 @@ class Contest(models.Model):
         return self.name
 
 
+# Where a contest may go next. Going back is allowed only where nothing depends on it yet:
+# signup reopens before the schedule is made; judging resumes after results were published in
+# error (publishing again moves it forward).
+LIFECYCLE = {
+    Contest.Status.DRAFT: {Contest.Status.SIGNUP_OPEN},
+    Contest.Status.SIGNUP_OPEN: {Contest.Status.SIGNUP_CLOSED},
+    Contest.Status.SIGNUP_CLOSED: {Contest.Status.SIGNUP_OPEN, Contest.Status.SCHEDULED},
+    Contest.Status.SCHEDULED: {Contest.Status.SIGNUP_CLOSED, Contest.Status.JUDGING},
+    Contest.Status.JUDGING: {Contest.Status.RESULTS_PUBLISHED},
+    Contest.Status.RESULTS_PUBLISHED: {Contest.Status.JUDGING, Contest.Status.CLOSED},
+    Contest.Status.CLOSED: set(),
+}
+
+
 class ContestTransition(models.Model):
     """Append-only record of every lifecycle step of a contest."""
 

@@ -3,7 +3,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from config.errors import NotAllowed
-from contest.models import Contest, Entry, Membership, Role
+from contest.models import LIFECYCLE, Contest, Entry, Membership, Role, Unit
 
 
 def roles_of(user: AbstractBaseUser, contest: Contest) -> set[str]:
@@ -37,6 +37,13 @@ def representative_membership(user: AbstractBaseUser, contest: Contest) -> Membe
     )
 
 
+def units_valid_in(year: int) -> QuerySet[Unit]:
+    """The units as they were in that year: renamed and merged units under their old names."""
+    return Unit.objects.filter(valid_from_year__lte=year).filter(
+        Q(valid_to_year__isnull=True) | Q(valid_to_year__gte=year)
+    )
+
+
 def contests_of(user: AbstractBaseUser) -> QuerySet[Contest]:
     if user.is_superuser:
         return Contest.objects.all()
@@ -61,8 +68,8 @@ def entries_visible_to(
     `roles`, when the caller already has them, saves looking them up again."""
     entries = (
         Entry.objects.filter(contest=contest)
-        .select_related("unit", "initiative")
-        .prefetch_related("presenters")
+        .select_related("unit", "initiative", "advanced_from__contest")
+        .prefetch_related("presenters", "attachments")
         .order_by("id")
     )
     roles = roles_of(user, contest) if roles is None else roles
@@ -72,3 +79,30 @@ def entries_visible_to(
     if membership:
         return entries.filter(unit=membership.unit)
     return entries.none()
+
+
+# Who reads an entry's files: the people who run or judge the contest, and the entry's unit.
+ATTACHMENT_READERS = {Role.ORGANISER, Role.SECRETARY, Role.HEAD_JUDGE, Role.JUDGE}
+
+
+def can_read_attachments(user: AbstractBaseUser, entry: Entry) -> bool:
+    if roles_of(user, entry.contest) & ATTACHMENT_READERS:
+        return True
+    membership = representative_membership(user, entry.contest)
+    return membership is not None and membership.unit_id == entry.unit_id
+
+
+def can_send_attachments(user: AbstractBaseUser, entry: Entry) -> bool:
+    if Role.ORGANISER in roles_of(user, entry.contest):
+        return True
+    membership = representative_membership(user, entry.contest)
+    return membership is not None and membership.unit_id == entry.unit_id
+
+
+def next_statuses(contest: Contest) -> list[tuple[str, str]]:
+    """The lifecycle steps an organiser can try from here, as (status, label)."""
+    return [
+        (status, Contest.Status(status).label)
+        for status in Contest.Status.values
+        if status in LIFECYCLE[contest.status]
+    ]

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from config.errors import DomainError, NotAllowed
 from contest import uploads
 from contest.models import (
+    LIFECYCLE,
     Contest,
     ContestTransition,
     Entry,
@@ -101,20 +102,6 @@ def find_or_create_person(data: PresenterInput, *, unit: Unit) -> Person:
         if existing:
             return existing
     return create_person(data, unit=unit)
-
-
-# Where a contest may go next. Going back is allowed only where nothing depends on it yet:
-# signup reopens before the schedule is made; judging resumes after results were published in
-# error (publishing again moves it forward).
-LIFECYCLE = {
-    Contest.Status.DRAFT: {Contest.Status.SIGNUP_OPEN},
-    Contest.Status.SIGNUP_OPEN: {Contest.Status.SIGNUP_CLOSED},
-    Contest.Status.SIGNUP_CLOSED: {Contest.Status.SIGNUP_OPEN, Contest.Status.SCHEDULED},
-    Contest.Status.SCHEDULED: {Contest.Status.SIGNUP_CLOSED, Contest.Status.JUDGING},
-    Contest.Status.JUDGING: {Contest.Status.RESULTS_PUBLISHED},
-    Contest.Status.RESULTS_PUBLISHED: {Contest.Status.JUDGING, Contest.Status.CLOSED},
-    Contest.Status.CLOSED: set(),
-}
 
 
 def _transition_problem(contest: Contest, to_status: str) -> str | None:
@@ -226,6 +213,20 @@ def _eligibility_problems(
     return problems
 
 
+ORGANISER_SIGNUP_STATUSES = {
+    Contest.Status.DRAFT,
+    Contest.Status.SIGNUP_OPEN,
+    Contest.Status.SIGNUP_CLOSED,
+}
+
+
+def _require_signup_open(contest: Contest, by_organiser: bool) -> None:
+    if by_organiser and contest.status not in ORGANISER_SIGNUP_STATUSES:
+        raise DomainError(_("Entries can no longer be added to this contest."))
+    if not by_organiser and contest.status != Contest.Status.SIGNUP_OPEN:
+        raise DomainError(_("Signup for this contest is not open."))
+
+
 def enter_initiative(
     *,
     contest: Contest,
@@ -237,23 +238,20 @@ def enter_initiative(
     presenters: list[PresenterInput],
     summary: str = "",
     initiative_year: int | None = None,
+    attachments: dict | None = None,
 ) -> Entry:
     """Sign up a unit's initiative with its presenters, under the contest's eligibility rules.
 
     A unit representative does this for their own unit while signup is open; an organiser may
     enter registrations received on paper or by spreadsheet until the schedule is made."""
-    roles = roles_of(actor, contest)
-    if Role.ORGANISER in roles:
-        if contest.status not in ORGANISER_SIGNUP_STATUSES:
-            raise DomainError(_("Entries can no longer be added to this contest."))
-    else:
+    by_organiser = Role.ORGANISER in roles_of(actor, contest)
+    if not by_organiser:
         membership = representative_membership(actor, contest)
         if membership is None:
             require_role(actor, contest, Role.UNIT_REPRESENTATIVE)
         if membership.unit_id != unit.pk:
             raise NotAllowed(_("You can sign up entries of your own unit only."))
-        if contest.status != Contest.Status.SIGNUP_OPEN:
-            raise DomainError(_("Signup for this contest is not open."))
+    _require_signup_open(contest, by_organiser)
     title = " ".join(nfc(initiative_title).split())
     if not title:
         raise DomainError(_("The initiative needs a title."), field="initiative_title")
@@ -280,6 +278,7 @@ def enter_initiative(
     with transaction.atomic():
         # One signup at a time per contest, so "at most N entries per unit" holds.
         contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        _require_signup_open(contest, by_organiser)
         problems = _eligibility_problems(
             contest, unit, field=field, initiative_year=initiative_year, presenters=presenters
         )
@@ -307,15 +306,13 @@ def enter_initiative(
                     error.message, errors={"presenters": [{error.field: [error.message]}]}
                 ) from error
             EntryPresenter.objects.create(entry=entry, person=person, order=order)
+        for kind, upload in (attachments or {}).items():
+            try:
+                attach_file(entry=entry, kind=kind, upload=upload, actor=actor)
+            except DomainError as error:
+                raise DomainError(error.message, field=kind) from error
         _notify_entry_registered(entry, title)
     return entry
-
-
-ORGANISER_SIGNUP_STATUSES = {
-    Contest.Status.DRAFT,
-    Contest.Status.SIGNUP_OPEN,
-    Contest.Status.SIGNUP_CLOSED,
-}
 
 
 def register_entry(
@@ -328,6 +325,7 @@ def register_entry(
     presenters: list[PresenterInput],
     summary: str = "",
     initiative_year: int | None = None,
+    attachments: dict | None = None,
 ) -> Entry:
     """A unit representative signs up the unit's initiative with its presenters."""
     membership = representative_membership(user, contest)
@@ -343,6 +341,7 @@ def register_entry(
         presenters=presenters,
         summary=summary,
         initiative_year=initiative_year,
+        attachments=attachments,
     )
 
 

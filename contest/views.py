@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from config.downloads import as_attachment
 from config.errors import DomainError
 from config.forms import add_domain_error
 from contest import selectors, services
-from contest.forms import EntrySignupForm, RejectForm
-from contest.models import Contest, Entry, LoginLink, Role
+from contest.forms import AttachmentForm, ContestStatusForm, EntrySignupForm, RejectForm
+from contest.models import Contest, Entry, EntryAttachment, LoginLink, Role
 
 # The session remembers the link it was opened with, so revoking the link ends it.
 LOGIN_LINK_SESSION_KEY = "login_link"
@@ -36,6 +38,10 @@ def contest_detail(request, slug):
         "entries": selectors.entries_visible_to(request.user, contest, roles),
         "rounds": contest.rounds.order_by("sequence").prefetch_related("sessions__slots"),
         "reject_form": RejectForm(),
+        "next_steps": selectors.next_statuses(contest) if Role.ORGANISER in roles else [],
+        "transitions": contest.transitions.select_related("actor")
+        if Role.ORGANISER in roles
+        else [],
     }
     return render(request, "contest/contest_detail.html", context)
 
@@ -49,18 +55,9 @@ def entry_signup(request, slug):
             request, _("Only a unit representative of this contest can sign up entries.")
         )
         return redirect("contest-detail", slug=slug)
-    form = EntrySignupForm(request.POST or None)
+    form = EntrySignupForm(request.POST or None, request.FILES or None, contest=contest)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        presenters = [
-            services.PresenterInput(full_name=data["presenter_name"], email=data["presenter_email"])
-        ]
-        if data["second_presenter_name"]:
-            presenters.append(
-                services.PresenterInput(
-                    full_name=data["second_presenter_name"], email=data["second_presenter_email"]
-                )
-            )
         try:
             services.register_entry(
                 contest=contest,
@@ -69,7 +66,9 @@ def entry_signup(request, slug):
                 field=data["field"],
                 kind=data["kind"],
                 summary=data["summary"],
-                presenters=presenters,
+                initiative_year=data["initiative_year"],
+                presenters=form.presenters(services.PresenterInput),
+                attachments=form.attachments(),
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -98,13 +97,111 @@ def entry_decide(request, pk):
                 entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
             messages.success(request, _("Entry rejected."))
-        elif decision == "reject":
-            messages.error(request, _("Give a reason for the rejection."))
+        elif decision == "withdraw" and form.is_valid():
+            services.withdraw_entry(
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Entry withdrawn."))
+        elif decision in {"reject", "withdraw"}:
+            messages.error(request, _("Give a reason."))
         else:
             messages.error(request, _("Choose to approve or reject."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("contest-detail", slug=entry.contest.slug)
+
+
+@login_required
+@require_POST
+def entries_decide(request, slug):
+    """Approve or reject the ticked entries at once (all or none)."""
+    contest = get_object_or_404(Contest, slug=slug)
+    entry_ids = [int(value) for value in request.POST.getlist("entries") if value.isdigit()]
+    try:
+        decided = services.decide_entries(
+            contest=contest,
+            entry_ids=entry_ids,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)d entry decided.", "%(count)d entries decided.", len(decided))
+            % {"count": len(decided)},
+        )
+    return redirect("contest-detail", slug=slug)
+
+
+@login_required
+@require_POST
+def contest_status(request, slug):
+    contest = get_object_or_404(Contest, slug=slug)
+    form = ContestStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid next step."))
+        return redirect("contest-detail", slug=slug)
+    try:
+        contest = services.change_contest_status(
+            contest=contest,
+            to_status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The contest is now “%(status)s”.") % {"status": contest.get_status_display()},
+        )
+    return redirect("contest-detail", slug=slug)
+
+
+@login_required
+def entry_files(request, pk):
+    """The entry's outline and slides: sent by its unit, read by the organisers and judges."""
+    entry = get_object_or_404(Entry.objects.select_related("contest", "unit", "initiative"), pk=pk)
+    if not selectors.can_read_attachments(request.user, entry):
+        raise PermissionDenied
+    form = AttachmentForm(
+        request.POST or None, request.FILES or None, kinds=EntryAttachment.Kind.choices
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attach_file(
+                entry=entry,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The file has been received."))
+            return redirect("entry-files", pk=pk)
+    return render(
+        request,
+        "contest/entry_files.html",
+        {
+            "entry": entry,
+            "attachments": entry.attachments.select_related("uploaded_by"),
+            "form": form,
+            "can_upload": selectors.can_send_attachments(request.user, entry),
+        },
+    )
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = get_object_or_404(EntryAttachment.objects.select_related("entry__contest"), pk=pk)
+    if not selectors.can_read_attachments(request.user, attachment.entry):
+        raise PermissionDenied
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    return as_attachment(response, attachment.original_name)
 
 
 def link_login(request, token):

@@ -188,6 +188,12 @@ def set_round_status(*, round: Round, status: str, actor, reason: str = "") -> R
             )
         if locked.status == Round.Status.CLOSED and not reason:
             raise DomainError(_("Give a reason for reopening the round."), field="reason")
+        if status == Round.Status.OPEN and locked.contest.status != Contest.Status.JUDGING:
+            raise DomainError(
+                _("Scoring opens once the contest is in judging (now: %(status)s).")
+                % {"status": locked.contest.get_status_display()},
+                field="status",
+            )
         if status == Round.Status.OPEN and not locked.slots.filter(position__isnull=False).exists():
             raise DomainError(_("Draw the running order before opening the round for scoring."))
         RoundTransition.objects.create(

@@ -124,6 +124,13 @@ def run_thin_path(world: World) -> dict:
     assert sorted(draw["result_entries"]) == sorted(entries)
     assert re.fullmatch(r"[0-9a-f]{64}", draw["seed"])
     assert Draw.objects.get(pk=draw["id"]).witnesses.startswith("Đại diện")
+    for step in ("signup_closed", "scheduled", "judging"):
+        response = organiser.post(
+            f"/api/contests/{contest.slug}/status/",
+            {"status": step},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
     response = organiser.post(
         f"/api/rounds/{world.final.pk}/status/", {"status": "open"}, content_type="application/json"
     )

@@ -18,6 +18,7 @@ class PresenterInputSerializer(serializers.Serializer):
     middle_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
     given_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     position = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
@@ -26,7 +27,13 @@ class EntrySignupSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=Field.choices)
     kind = serializers.ChoiceField(choices=Initiative.Kind.choices)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    initiative_year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
     presenters = PresenterInputSerializer(many=True, allow_empty=False, max_length=10)
+
+
+class ContestStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Contest.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -9,6 +9,11 @@ urlpatterns = [
         views.ContestEntriesView.as_view(),
         name="api-contest-entries",
     ),
+    path(
+        "contests/<slug:slug>/status/",
+        views.ContestStatusView.as_view(),
+        name="api-contest-status",
+    ),
     path("entries/<int:pk>/approve/", views.EntryApproveView.as_view(), name="api-entry-approve"),
     path("entries/<int:pk>/reject/", views.EntryRejectView.as_view(), name="api-entry-reject"),
 ]

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from contest import selectors, services
 from contest.api.serializers import (
     ContestSerializer,
+    ContestStatusSerializer,
     EntrySerializer,
     EntrySignupSerializer,
     RejectSerializer,
@@ -47,6 +48,7 @@ class ContestEntriesView(APIView):
             field=data["field"],
             kind=data["kind"],
             summary=data.get("summary", ""),
+            initiative_year=data.get("initiative_year"),
             presenters=[services.PresenterInput(**p) for p in data["presenters"]],
         )
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -70,3 +72,19 @@ class EntryRejectView(APIView):
             reason=serializer.validated_data["reason"],
         )
         return Response(EntrySerializer(entry).data)
+
+
+class ContestStatusView(APIView):
+    """Move the contest one step through its lifecycle (organisers)."""
+
+    @extend_schema(request=ContestStatusSerializer, responses=ContestSerializer)
+    def post(self, request, slug):
+        serializer = ContestStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contest = services.change_contest_status(
+            contest=get_object_or_404(Contest, slug=slug),
+            to_status=serializer.validated_data["status"],
+            note=serializer.validated_data.get("note", ""),
+            actor=request.user,
+        )
+        return Response(ContestSerializer(contest).data)

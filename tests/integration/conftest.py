@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from contest import services as contest_services
-from contest.models import Entry
+from contest.models import Contest, Entry
 from scheduling import services as scheduling_services
 from scheduling.models import Session
 from scoring import services as scoring_services
@@ -65,6 +65,8 @@ def schedule_final(world: World) -> Scheduled:
         actor=world.organiser,
     )
     scheduling_services.draw_running_order(session=session, actor=world.organiser)
+    # The contest's own steps up to judging are the lifecycle tests' concern.
+    Contest.objects.filter(pk=world.contest.pk).update(status=Contest.Status.JUDGING)
     scheduling_services.set_round_status(round=world.final, status="open", actor=world.organiser)
     world.final.refresh_from_db()
     return Scheduled(world=world, entries=entries, session=session)

@@ -129,8 +129,17 @@ def build_stage() -> Stage:
     """The world of the other integration tests (tests.world, tests.integration.conftest),
     plus the people the matrix needs, a colleague's submitted sheet and paper sheet, and an
     unpublished ranking."""
-    scheduled = schedule_final(build_world())
-    world = scheduled.world
+    world = build_world()
+    # Panel B's entry signs up while signup is still open; it is approved once scheduled.
+    entry_b = contest_services.register_entry(
+        contest=world.contest,
+        user=world.representatives[2],
+        initiative_title="Mô hình cụm B",
+        field="economy",
+        kind="individual",
+        presenters=[contest_services.PresenterInput(full_name="Trần Thị Bê", email="b@ex.org")],
+    )
+    scheduled = schedule_final(world)
     entry = scheduled.entries[1]
     panel_a = scheduled.session.panel
 
@@ -143,14 +152,6 @@ def build_stage() -> Stage:
     # Panel B judges a second session of the same round, with an entry of its own.
     head_b = make_user("head-judge-b")
     Membership.objects.create(contest=world.contest, user=head_b, role=Role.HEAD_JUDGE)
-    entry_b = contest_services.register_entry(
-        contest=world.contest,
-        user=world.representatives[2],
-        initiative_title="Mô hình cụm B",
-        field="economy",
-        kind="individual",
-        presenters=[contest_services.PresenterInput(full_name="Trần Thị Bê", email="b@ex.org")],
-    )
     contest_services.approve_entry(entry=entry_b, actor=world.organiser)
     panel_b = scheduling_services.create_panel(
         contest=world.contest,

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.test import override_settings
 
 from contest.models import Contest, Entry, Field, Initiative, Membership, Person, Role, Unit
+from contest.selectors import units_valid_in
 from scheduling.models import PanelSeat, Round, Slot
 from scoring.models import Mark, Ranking, ScoreSheet
 
@@ -54,8 +55,8 @@ def demo(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
-def grassroots():
-    return Unit.objects.filter(level=Unit.Level.GRASSROOTS, parent__level=Unit.Level.BLOC)
+def grassroots(year: int = 2019):
+    return units_valid_in(year).filter(level=Unit.Level.GRASSROOTS, parent__level=Unit.Level.BLOC)
 
 
 def initiatives_2019():
@@ -310,3 +311,18 @@ def test_every_round_has_a_published_schedule_without_blocking_problems():
         assert [p for p in problems if p.severity == checks.BLOCKING] == []
         slots = [slot for session in version.snapshot["sessions"] for slot in session["slots"]]
         assert slots and all(slot["position"] and slot["start"] for slot in slots)
+
+
+def test_units_merged_in_2025_keep_their_2019_names_and_continue_as_one():
+    assert grassroots(2025).count() == 67
+    merged = Unit.objects.get(code="so-tai-chinh-2025")
+    old = Unit.objects.filter(successor=merged).order_by("code")
+    assert [unit.name for unit in old] == [
+        "Đảng bộ Sở Kế hoạch và Đầu tư",
+        "Đảng bộ Sở Tài chính",
+    ]
+    assert all(unit.valid_in(2019) and not unit.valid_in(2025) for unit in old)
+    assert set(bloc_contest().entries.values_list("unit__valid_to_year", flat=True)) <= {
+        None,
+        2024,
+    }
