@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contest.models import Contest, Field, Initiative
+from contest.models import Contest, Field, Initiative, PresenterAttribute, Unit
 
 
 class EntrySignupForm(forms.Form):
@@ -89,3 +89,54 @@ class AttachmentForm(forms.Form):
 class ContestStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Contest.Status.choices)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class ContestForm(forms.ModelForm):
+    """A contest's settings: what it is, who may enter, and who goes on to the next level."""
+
+    allowed_fields = forms.MultipleChoiceField(
+        label=_("Fields accepted (none ticked: every field)"),
+        choices=Field.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    required_presenter_attributes = forms.MultipleChoiceField(
+        label=_("Required for every presenter"),
+        choices=PresenterAttribute.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Contest
+        fields = [
+            "name",
+            "slug",
+            "level",
+            "year",
+            "organising_unit",
+            "place",
+            "description",
+            "max_entries_per_unit",
+            "allowed_fields",
+            "initiative_year_from",
+            "initiative_year_to",
+            "required_presenter_attributes",
+            "prize_cap_percent",
+            "advances_to",
+            "advancement_rule",
+            "advancement_count",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organising_unit"].queryset = Unit.objects.exclude(
+            level=Unit.Level.GRASSROOTS
+        ).order_by("level", "name")
+        others = Contest.objects.order_by("-year", "name")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+            # The address is printed on certificates' QR codes: it does not change.
+            self.fields["slug"].disabled = True
+        self.fields["advances_to"].queryset = others

@@ -69,7 +69,7 @@ def entries_visible_to(
     entries = (
         Entry.objects.filter(contest=contest)
         .select_related("unit", "initiative", "advanced_from__contest")
-        .prefetch_related("presenters", "attachments")
+        .prefetch_related("presenters")
         .order_by("id")
     )
     roles = roles_of(user, contest) if roles is None else roles

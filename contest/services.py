@@ -104,6 +104,60 @@ def find_or_create_person(data: PresenterInput, *, unit: Unit) -> Person:
     return create_person(data, unit=unit)
 
 
+ELIGIBILITY_SETTINGS = (
+    "max_entries_per_unit",
+    "allowed_fields",
+    "initiative_year_from",
+    "initiative_year_to",
+    "required_presenter_attributes",
+)
+
+
+def _save_contest(contest: Contest) -> Contest:
+    try:
+        contest.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(
+            messages[0], field=None if field == "__all__" else field, errors=error.message_dict
+        ) from error
+    contest.save()
+    return contest
+
+
+def create_contest(*, actor, **settings_) -> Contest:
+    """A new contest in draft; whoever creates it is its first organiser."""
+    if not actor.has_perm("contest.add_contest"):
+        raise NotAllowed(_("You may not create contests."))
+    with transaction.atomic():
+        contest = _save_contest(Contest(status=Contest.Status.DRAFT, **settings_))
+        Membership.objects.create(contest=contest, user=actor, role=Role.ORGANISER)
+    return contest
+
+
+def update_contest(*, contest: Contest, actor, **settings_) -> Contest:
+    """Change a contest's settings. Its eligibility rules hold still once signup has closed:
+    changing them then would judge units by rules they did not sign up under."""
+    require_role(actor, contest, Role.ORGANISER)
+    settings_.pop("slug", None)  # printed in certificates' QR codes: never changes
+    with transaction.atomic():
+        contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        if contest.status not in {Contest.Status.DRAFT, Contest.Status.SIGNUP_OPEN}:
+            changed = [
+                name
+                for name in ELIGIBILITY_SETTINGS
+                if name in settings_ and settings_[name] != getattr(contest, name)
+            ]
+            if changed:
+                raise DomainError(
+                    _("Eligibility rules cannot change after signup has closed."),
+                    field=changed[0],
+                )
+        for name, value in settings_.items():
+            setattr(contest, name, value)
+        return _save_contest(contest)
+
+
 def _transition_problem(contest: Contest, to_status: str) -> str | None:
     """Why the contest cannot take this step now, or None."""
     if to_status not in LIFECYCLE[contest.status]:

@@ -15,7 +15,13 @@ from config.downloads import as_attachment
 from config.errors import DomainError
 from config.forms import add_domain_error
 from contest import selectors, services
-from contest.forms import AttachmentForm, ContestStatusForm, EntrySignupForm, RejectForm
+from contest.forms import (
+    AttachmentForm,
+    ContestForm,
+    ContestStatusForm,
+    EntrySignupForm,
+    RejectForm,
+)
 from contest.models import Contest, Entry, EntryAttachment, LoginLink, Role
 
 # The session remembers the link it was opened with, so revoking the link ends it.
@@ -35,7 +41,9 @@ def contest_detail(request, slug):
         "roles": roles,
         "is_organiser": Role.ORGANISER in roles,
         "representative": selectors.representative_membership(request.user, contest),
-        "entries": selectors.entries_visible_to(request.user, contest, roles),
+        "entries": selectors.entries_visible_to(request.user, contest, roles).prefetch_related(
+            "attachments"
+        ),
         "rounds": contest.rounds.order_by("sequence").prefetch_related("sessions__slots"),
         "reject_form": RejectForm(),
         "next_steps": selectors.next_statuses(contest) if Role.ORGANISER in roles else [],
@@ -44,6 +52,39 @@ def contest_detail(request, slug):
         else [],
     }
     return render(request, "contest/contest_detail.html", context)
+
+
+@login_required
+def contest_create(request):
+    if not request.user.has_perm("contest.add_contest"):
+        raise PermissionDenied
+    form = ContestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contest = services.create_contest(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The contest is created as a draft."))
+            return redirect("contest-detail", slug=contest.slug)
+    return render(request, "contest/contest_form.html", {"form": form, "contest": None})
+
+
+@login_required
+def contest_settings(request, slug):
+    contest = get_object_or_404(Contest, slug=slug)
+    if not selectors.is_organiser(request.user, contest):
+        raise PermissionDenied
+    form = ContestForm(request.POST or None, instance=contest)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_contest(contest=contest, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The contest's settings are saved."))
+            return redirect("contest-detail", slug=slug)
+    return render(request, "contest/contest_form.html", {"form": form, "contest": contest})
 
 
 @login_required
