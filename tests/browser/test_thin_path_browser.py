@@ -62,6 +62,13 @@ def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir
     organiser.wait_for_load_state()
     seed = organiser.locator("[data-testid=seed]").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", seed)
+    round_page = organiser.url
+    organiser.goto(f"{live_server.url}/contests/{slug}/")
+    for step in ("signup_closed", "scheduled", "judging"):
+        organiser.click(f"[data-testid=status-{step}]")
+        organiser.wait_for_load_state()
+    assert organiser.locator("[data-testid=status-results_published]").count() == 1
+    organiser.goto(round_page)
     organiser.click("[data-testid=open-round]")
     organiser.wait_for_load_state()
 
