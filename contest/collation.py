@@ -8,8 +8,10 @@ import unicodedata
 
 # Base letters in Vietnamese alphabetical order, then the Latin letters Vietnamese lacks.
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
-_PRIMARY = {letter: f"{index + 10:02d}" for index, letter in enumerate(_ALPHABET)}
-_DIGITS = {str(d): f"0{d + 1}" for d in range(10)}  # digits before letters, after separators
+# Every code is two digits, so keys compare position by position: separator 00, digits 01-10,
+# letters from 11.
+_DIGITS = {str(d): f"{d + 1:02d}" for d in range(10)}
+_PRIMARY = {letter: f"{index + 11:02d}" for index, letter in enumerate(_ALPHABET)}
 # Tone marks in the traditional order: none, huyền, hỏi, ngã, sắc, nặng.
 _TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
 # Combining marks that make a distinct base letter, not a tone.

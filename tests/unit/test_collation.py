@@ -55,3 +55,12 @@ def test_users_are_named_family_name_first():
         "Đỗ Thị Minh Ngọc"
     )
     assert display_name(User(username="judge7")) == "judge7"
+
+
+def test_digits_sort_in_numeric_order_and_before_letters():
+    from contest.collation import sort_key
+
+    names = ["Tổ 10", "Tổ 9", "Tổ 1", "Tổ a", "Tổ 0"]
+    assert sorted(names, key=sort_key) == ["Tổ 0", "Tổ 1", "Tổ 10", "Tổ 9", "Tổ a"]
+    assert sort_key("Tổ 9") < sort_key("Tổ a")
+    assert len({len(sort_key(f"x{d}")) for d in "0123456789"}) == 1
