@@ -103,4 +103,6 @@ urlpatterns = [
     path("rankings/<int:pk>/publish/", scoring_views.ranking_publish, name="ranking-publish"),
     path("results/<slug:slug>/", scoring_views.public_results, name="public-results"),
     path("", include("certificates.urls")),
+    path("", include("contest.spreadsheet_urls")),
+    path("", include("scoring.spreadsheet_urls")),
 ]

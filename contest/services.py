@@ -214,6 +214,18 @@ def change_contest_status(*, contest: Contest, to_status: str, actor, note: str 
     return contest
 
 
+def _is_below(unit: Unit, ancestor_id: int) -> bool:
+    """Whether the unit sits under that unit in the tree (the tree is a few levels deep)."""
+    seen = set()
+    current = unit
+    while current.parent_id is not None and current.parent_id not in seen:
+        if current.parent_id == ancestor_id:
+            return True
+        seen.add(current.parent_id)
+        current = Unit.objects.only("parent_id").get(pk=current.parent_id)
+    return False
+
+
 def _eligibility_problems(
     contest: Contest,
     unit: Unit,
@@ -224,6 +236,11 @@ def _eligibility_problems(
 ) -> dict[str, list[str]]:
     """The contest's eligibility rules this signup breaks, by input field."""
     problems: dict[str, list[str]] = {}
+    if not _is_below(unit, contest.organising_unit_id):
+        problems.setdefault("unit", []).append(
+            _("%(unit)s is not a unit of %(organiser)s.")
+            % {"unit": unit.name, "organiser": contest.organising_unit.name}
+        )
     if not unit.valid_in(contest.year):
         problems.setdefault("unit", []).append(
             _("%(unit)s is not a unit in %(year)s; use the unit's name of that year.")
@@ -281,6 +298,31 @@ def _require_signup_open(contest: Contest, by_organiser: bool) -> None:
         raise DomainError(_("Signup for this contest is not open."))
 
 
+def _initiative_for_entry(
+    *, unit: Unit, title: str, field: str, kind: str, year: int, summary: str
+) -> Initiative:
+    """The unit's initiative of this title and year, which may already be on record (entered
+    in another contest, or imported), else a new one. A record that says otherwise about the
+    field or kind is a mistake somewhere, not the same initiative."""
+    existing = Initiative.objects.filter(unit=unit, year=year, title__iexact=title).first()
+    if existing is None:
+        return Initiative.objects.create(
+            title=title, field=field, kind=kind, unit=unit, year=year, summary=summary
+        )
+    if (existing.field, existing.kind) != (field, kind):
+        raise DomainError(
+            _("This unit's initiative “%(title)s” of %(year)s is on record as %(field)s, %(kind)s.")
+            % {
+                "title": existing.title,
+                "year": year,
+                "field": existing.get_field_display(),
+                "kind": existing.get_kind_display().lower(),
+            },
+            field="field" if existing.field != field else "kind",
+        )
+    return existing
+
+
 def enter_initiative(
     *,
     contest: Contest,
@@ -293,11 +335,13 @@ def enter_initiative(
     summary: str = "",
     initiative_year: int | None = None,
     attachments: dict | None = None,
+    notify: bool = True,
 ) -> Entry:
     """Sign up a unit's initiative with its presenters, under the contest's eligibility rules.
 
     A unit representative does this for their own unit while signup is open; an organiser may
-    enter registrations received on paper or by spreadsheet until the schedule is made."""
+    enter registrations received on paper or by spreadsheet until the schedule is made (a
+    spreadsheet import passes notify=False rather than mail once per row)."""
     by_organiser = Role.ORGANISER in roles_of(actor, contest)
     if not by_organiser:
         membership = representative_membership(actor, contest)
@@ -346,8 +390,13 @@ def enter_initiative(
                 _("This unit has already entered an initiative with this title."),
                 field="initiative_title",
             )
-        initiative = Initiative.objects.create(
-            title=title, field=field, kind=kind, unit=unit, year=initiative_year, summary=summary
+        initiative = _initiative_for_entry(
+            unit=unit,
+            title=title,
+            field=field,
+            kind=kind,
+            year=initiative_year,
+            summary=summary,
         )
         entry = Entry.objects.create(
             contest=contest, unit=unit, initiative=initiative, submitted_by=actor
@@ -365,7 +414,8 @@ def enter_initiative(
                 attach_file(entry=entry, kind=kind, upload=upload, actor=actor)
             except DomainError as error:
                 raise DomainError(error.message, field=kind) from error
-        _notify_entry_registered(entry, title)
+        if notify:
+            _notify_entry_registered(entry, title)
     return entry
 
 

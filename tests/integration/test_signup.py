@@ -252,3 +252,53 @@ def test_the_outline_can_no_longer_change_once_signup_closes(world, client):
     )
     assert slides.status_code == 302
     assert entry.attachments.get().kind == "slides"
+
+
+def test_organisers_enter_only_units_of_the_organising_unit(world):
+    other_bloc = Unit.objects.create(
+        code="other-bloc",
+        name="Đảng ủy Khối Doanh nghiệp",
+        level=Unit.Level.BLOC,
+        parent=world.city,
+    )
+    outsider = Unit.objects.create(
+        code="outsider", name="Đảng bộ Tổng công ty", level=Unit.Level.GRASSROOTS, parent=other_bloc
+    )
+    with pytest.raises(DomainError, match="is not a unit of"):
+        services.enter_initiative(
+            contest=world.contest,
+            unit=outsider,
+            actor=world.organiser,
+            initiative_title="Mô hình ngoài khối",
+            field="economy",
+            kind="individual",
+            presenters=[services.PresenterInput(full_name="Lê Văn Nam")],
+        )
+    assert not Initiative.objects.exists()
+
+
+def test_an_initiative_on_record_is_entered_again_not_duplicated(world):
+    first = sign_up(world, field="economy")
+    admin = make_superuser()
+
+    def enter_again(field):
+        return services.enter_initiative(
+            contest=world.other_contest,
+            unit=world.units[0],
+            actor=admin,
+            initiative_title=first.initiative.title,
+            field=field,
+            kind="individual",
+            presenters=[services.PresenterInput(full_name="Nguyễn Thị Hoa")],
+        )
+
+    with pytest.raises(DomainError, match="on record as Economy"):
+        enter_again("political_system")
+    assert enter_again("economy").initiative_id == first.initiative_id
+    assert Initiative.objects.count() == 1
+
+
+def make_superuser(username="admin"):
+    from tests.world import make_user
+
+    return make_user(username, is_superuser=True)
