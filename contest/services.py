@@ -578,7 +578,7 @@ def withdraw_entry(*, entry: Entry, actor, reason: str) -> Entry:
         raise DomainError(_("Give a reason for the withdrawal."), field="reason")
     with transaction.atomic():
         entry = (
-            Entry.objects.select_for_update()
+            Entry.objects.select_for_update(of=("self",))
             .select_related("contest", "initiative", "submitted_by")
             .get(pk=entry.pk)
         )
