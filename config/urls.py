@@ -34,6 +34,14 @@ urlpatterns = [
     path("contests/<slug:slug>/", contest_views.contest_detail, name="contest-detail"),
     path("contests/<slug:slug>/settings/", contest_views.contest_settings, name="contest-settings"),
     path("contests/<slug:slug>/signup/", contest_views.entry_signup, name="entry-signup"),
+    path(
+        "contests/<slug:slug>/advancement/",
+        scoring_views.contest_advancement,
+        name="contest-advancement",
+    ),
+    path(
+        "contests/<slug:slug>/dashboard/", scoring_views.contest_dashboard, name="contest-dashboard"
+    ),
     path("contests/<slug:slug>/status/", contest_views.contest_status, name="contest-status"),
     path("contests/<slug:slug>/decide/", contest_views.entries_decide, name="entries-decide"),
     path("entries/<int:pk>/decide/", contest_views.entry_decide, name="entry-decide"),

@@ -1,7 +1,7 @@
 import hashlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import NotAllowed
-from contest.models import Contest
-from scheduling.models import Round, Slot
-from scoring import tabulation
+from contest.models import Contest, Entry
+from scheduling.models import PanelSeat, Round, Slot
+from scoring import advancement, tabulation
 from scoring.models import (
     Award,
     Criterion,
@@ -275,6 +275,23 @@ def timer_state(timer: PresentationTimer, now) -> dict:
     }
 
 
+# What a judge's cell of the progress grid says of the sheet for an entry: "own_unit" (the
+# judge sits for the entry's unit and never scores it), "missing" (no sheet), "abstained" or
+# "conflict" (declared, submitted without marks), else the sheet's status: "draft",
+# "submitted", "locked".
+NOT_IN = {"missing", ScoreSheet.Status.DRAFT}  # expected, and not yet in
+
+
+def sheet_cell(seat_unit_id: int | None, entry_unit_id: int, sheet: ScoreSheet | None) -> str:
+    if seat_unit_id and seat_unit_id == entry_unit_id:
+        return "own_unit"
+    if sheet is None:
+        return "missing"
+    if sheet.participation != ScoreSheet.Participation.SCORED:
+        return sheet.participation
+    return sheet.status
+
+
 def session_progress(session) -> dict:
     """Which judge has submitted which entry of a session: statuses only, never marks; with
     the panel, the sheet ids the head judge may unlock, and the presentation timers."""
@@ -298,14 +315,7 @@ def session_progress(session) -> dict:
         for seat in seats:
             name = seat.judge.get_username()
             sheet = status.get((slot.entry_id, seat.judge_id))
-            if seat.unit_id and seat.unit_id == slot.entry.unit_id:
-                cells[name] = "own_unit"
-            elif sheet is None:
-                cells[name] = "missing"
-            elif sheet.participation != ScoreSheet.Participation.SCORED:
-                cells[name] = sheet.participation
-            else:
-                cells[name] = sheet.status
+            cells[name] = sheet_cell(seat.unit_id, slot.entry.unit_id, sheet)
             if sheet is not None and cells[name] in (ScoreSheet.Status.SUBMITTED, "locked"):
                 sheet_ids[name] = sheet.pk
         rows.append(
@@ -597,3 +607,264 @@ def judges_marks(round: Round, judges: list) -> dict[int, list[tuple]]:
         marks = {mark.criterion.code: mark.value for mark in sheet.marks.all()}
         rows[sheet.judge_id].append((sheet.entry, marks, sheet.get_participation_display()))
     return rows
+
+
+# --- sheets still expected before publication ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingSheet:
+    judge_id: int
+    judge_name: str  # in Vietnamese order
+    entry_id: int
+    title: str
+    session: str
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return (self.judge_id, self.entry_id)
+
+    def __str__(self) -> str:
+        return f"{self.judge_name} — {self.title}"
+
+
+def missing_sheets(round: Round) -> list[MissingSheet]:
+    """The score sheets the round still expects: each judge seated on a session's panel, for
+    each entry of that session, whose sheet is not in. A judge sitting for the entry's own
+    unit owes no sheet; an abstention or a declared conflict is in (submitted without marks);
+    a draft is not. Counted as the progress grid counts them (sheet_cell). In session,
+    running order and seat order; three queries."""
+    from contest.templatetags.people import display_name
+
+    slots = list(
+        Slot.objects.filter(round=round, session__panel__isnull=False)
+        .select_related("session", "entry__initiative")
+        .order_by("session__starts_at", "session__name", "session_id", "position", "id")
+    )
+    seats: dict[int, list[PanelSeat]] = defaultdict(list)
+    for seat in (
+        PanelSeat.objects.filter(panel_id__in={slot.session.panel_id for slot in slots})
+        .select_related("judge__person")
+        .order_by("order", "id")
+    ):
+        seats[seat.panel_id].append(seat)
+    sheets = {
+        (sheet.entry_id, sheet.judge_id): sheet
+        for sheet in ScoreSheet.objects.filter(round=round).only(
+            "entry_id", "judge_id", "status", "participation"
+        )
+    }
+    return [
+        MissingSheet(
+            judge_id=seat.judge_id,
+            judge_name=display_name(seat.judge),
+            entry_id=slot.entry_id,
+            title=slot.entry.initiative.title,
+            session=slot.session.name,
+        )
+        for slot in slots
+        for seat in seats[slot.session.panel_id]
+        if sheet_cell(seat.unit_id, slot.entry.unit_id, sheets.get((slot.entry_id, seat.judge_id)))
+        in NOT_IN
+    ]
+
+
+# --- advancement to the next level --------------------------------------------------------
+
+
+def _place_text(rank: Decimal) -> str:
+    from scoring.templatetags.scoring_tags import place
+
+    return place(rank)
+
+
+def advancement_reason(choice: advancement.Choice, round_name: str = "") -> str:
+    """What earned an entry its place at the next level, in words."""
+    if choice.rule == advancement.PRIZE_TIERS:
+        return choice.prize.name
+    if choice.rule == advancement.BEST_PER_CLUSTER:
+        return _("rank %(place)s in cluster %(cluster)s") % {
+            "place": choice.place,
+            "cluster": choice.cluster,
+        }
+    return _("rank %(rank)s of %(round)s") % {"rank": _place_text(choice.rank), "round": round_name}
+
+
+@dataclass
+class AdvancingEntry:
+    entry: Entry  # in this contest
+    reason: str
+    advanced: Entry | None = None  # its entry at the next level, once advanced
+    obstacle: str = ""  # why it cannot advance, when it cannot
+
+
+@dataclass
+class AdvancementPlan:
+    """Who advances from a contest under its rule, from its published results."""
+
+    contest: Contest
+    target: Contest | None
+    problem: str  # why nobody can advance now; "" when they can
+    round: Round | None = None  # the round whose standings chose
+    choices: list[AdvancingEntry] = field(default_factory=list)
+    # Every entry of the target that came from this contest, in any status, chosen or not.
+    advanced: list[Entry] = field(default_factory=list)
+
+
+def _published_ranking(round: Round) -> Ranking | None:
+    return _with_standings(Ranking.objects.filter(round=round, is_published=True)).first()
+
+
+def _clustered_round(contest: Contest) -> tuple[Round | None, Ranking | None]:
+    """The last round of the contest run in several sessions (clusters) with a published
+    ranking."""
+    rounds = (
+        Round.objects.filter(contest=contest, rankings__is_published=True)
+        .annotate(clusters=Count("sessions", distinct=True))
+        .filter(clusters__gt=1)
+        .order_by("-sequence")
+    )
+    round = rounds.first()
+    return (round, _published_ranking(round)) if round else (None, None)
+
+
+def advancement_plan(contest: Contest) -> AdvancementPlan:
+    """The contest's rule applied to its published results: the entries chosen, why, and
+    whether each has advanced already; or the problem that keeps anyone from advancing.
+    A fixed number of queries."""
+    target = contest.advances_to
+    plan = AdvancementPlan(contest=contest, target=target, problem="")
+    if target is not None:
+        plan.advanced = list(
+            Entry.objects.filter(contest=target, advanced_from__contest=contest)
+            .select_related("unit", "initiative", "advanced_from", "withdrawn_by__person")
+            .order_by("id")
+        )
+    if contest.advancement_rule == Contest.AdvancementRule.NONE:
+        plan.problem = _("This contest has no advancement rule: nobody advances.")
+        return plan
+    if target is None:
+        plan.problem = _("This contest has no next-level contest for its winners to advance to.")
+        return plan
+    final = Round.objects.filter(contest=contest, kind=Round.Kind.FINAL).order_by("-sequence")
+    final = final.first()
+    if final is None:
+        plan.problem = _("This contest has no final round.")
+        return plan
+    ranking = _published_ranking(final)
+    if ranking is None:
+        plan.problem = _(
+            "The final round's ranking is not published yet: winners advance from the "
+            "published results."
+        )
+        return plan
+    rule = contest.advancement_rule
+    if rule == Contest.AdvancementRule.BEST_PER_CLUSTER:
+        plan.round, ranking = _clustered_round(contest)
+        if ranking is None:
+            plan.problem = _(
+                "No round of this contest has clusters (several sessions) with a published ranking."
+            )
+            return plan
+        cluster_of = dict(
+            Slot.objects.filter(round=plan.round).values_list("entry_id", "session__name")
+        )
+        standings = [s for s in ranking.standings.all() if s.entry_id in cluster_of]
+    else:
+        plan.round, cluster_of = final, {}
+        standings = list(ranking.standings.all())
+    entries = {standing.entry_id: standing.entry for standing in standings}
+    choices = advancement.choose_advancing(
+        rule,
+        contest.advancement_count,
+        standings=[
+            advancement.Placing(s.entry_id, s.rank, cluster_of.get(s.entry_id)) for s in standings
+        ],
+        awards={
+            award.entry_id: advancement.PrizeWon(award.prize.tier, award.prize.name)
+            for award in ranking.awards.all()
+        },
+    )
+    advanced = {entry.advanced_from_id: entry for entry in plan.advanced}
+    entered = set(
+        Entry.objects.filter(
+            contest=target, initiative_id__in=[e.initiative_id for e in entries.values()]
+        ).values_list("initiative_id", flat=True)
+    )
+    for choice in choices:
+        entry = entries.get(choice.entry)
+        if entry is None:  # an award without a standing: not in this ranking's results
+            continue
+        item = AdvancingEntry(
+            entry=entry,
+            reason=advancement_reason(choice, plan.round.name),
+            advanced=advanced.get(entry.pk),
+        )
+        if item.advanced is None:
+            if entry.status == Entry.Status.WITHDRAWN:
+                item.obstacle = _("Withdrawn from this contest.")
+            elif entry.initiative_id in entered:
+                item.obstacle = _("This initiative is already entered in %(contest)s.") % {
+                    "contest": target.name
+                }
+        plan.choices.append(item)
+    return plan
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an entry that advanced came from: the contest, the unit, and its published
+    result there (the prize, and the rank in the last round it presented in)."""
+
+    contest: Contest
+    unit: object
+    prize: str = ""
+    rank: Decimal | None = None
+    round: str = ""
+
+    def result(self) -> str:
+        parts = [self.prize] if self.prize else []
+        if self.rank is not None:
+            parts.append(
+                _("rank %(rank)s of %(round)s")
+                % {"rank": _place_text(self.rank), "round": self.round}
+            )
+        return " / ".join(parts)
+
+    def __str__(self) -> str:
+        result = self.result()
+        return f"{self.contest.name} — {result}" if result else self.contest.name
+
+
+def advancement_origins(entries) -> dict[int, Origin]:
+    """For each entry that advanced from a lower-level contest: where it came from and its
+    published result there. Two queries, however many entries; the entries should come with
+    advanced_from's contest and unit selected."""
+    sources = {entry.pk: entry.advanced_from for entry in entries if entry.advanced_from_id}
+    if not sources:
+        return {}
+    source_ids = [source.pk for source in sources.values()]
+    standings: dict[int, Standing] = {}
+    for standing in (
+        Standing.objects.filter(entry_id__in=source_ids, ranking__is_published=True)
+        .select_related("ranking__round")
+        .order_by("ranking__round__sequence")
+    ):
+        standings[standing.entry_id] = standing  # the last round's wins
+    prizes = {
+        award.entry_id: award.prize.name
+        for award in Award.objects.filter(
+            entry_id__in=source_ids, ranking__is_published=True
+        ).select_related("prize")
+    }
+    origins = {}
+    for entry_id, source in sources.items():
+        standing = standings.get(source.pk)
+        origins[entry_id] = Origin(
+            contest=source.contest,
+            unit=source.unit,
+            prize=prizes.get(source.pk, ""),
+            rank=standing.rank if standing else None,
+            round=standing.ranking.round.name if standing else "",
+        )
+    return origins

@@ -2,18 +2,29 @@
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 import orjson
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from config.errors import DomainError, NotAllowed, StaleVersion
 from config.memory import cyclic_gc_paused
-from contest.models import Contest, ContestTransition, Entry, Role
+from contest.models import (
+    Contest,
+    ContestTransition,
+    Entry,
+    EntryPresenter,
+    Membership,
+    Role,
+    Unit,
+)
 from contest.selectors import require_role
 from scheduling.models import PanelSeat, Round, Slot
 from scheduling.selectors import (
@@ -695,12 +706,83 @@ def is_final_round(round: Round) -> bool:
     return round.kind == Round.Kind.FINAL
 
 
-def publish_ranking(*, ranking: Ranking, actor) -> Ranking:
-    """Point the public at this snapshot; the final round's also fixes the prizes."""
+class SheetsMissing(DomainError):
+    """Publication refused: score sheets the round expects are not in, and the organiser has
+    not confirmed exactly these as missing. `missing`: the list, for the organiser to see."""
+
+    def __init__(self, message: str, missing: list[selectors.MissingSheet]):
+        super().__init__(
+            message,
+            errors={
+                "detail": message,
+                "missing_sheets": [
+                    {
+                        "judge": sheet.judge_id,
+                        "judge_name": sheet.judge_name,
+                        "entry": sheet.entry_id,
+                        "title": sheet.title,
+                        "session": sheet.session,
+                    }
+                    for sheet in missing
+                ],
+            },
+            code="missing_sheets",
+        )
+        self.missing = missing
+
+
+# A refusal names this many missing sheets; the rest are counted (the list has them all).
+MISSING_NAMED = 10
+
+
+def _missing_list(missing: list[selectors.MissingSheet]) -> str:
+    named = "; ".join(str(sheet) for sheet in missing[:MISSING_NAMED])
+    if len(missing) > MISSING_NAMED:
+        named += " " + _("and %(count)s more") % {"count": len(missing) - MISSING_NAMED}
+    return named
+
+
+def _check_missing_sheets(round: Round, confirm_missing) -> None:
+    """Refuse while sheets are missing, unless the organiser confirmed exactly the ones that
+    are: a sheet that came in or went missing since they looked is a new decision."""
+    missing = selectors.missing_sheets(round)
+    expected = {sheet.pair for sheet in missing}
+    if confirm_missing is None:
+        if missing:
+            raise SheetsMissing(
+                ngettext(
+                    "%(count)s score sheet is not in: %(sheets)s. Confirm that it is missing "
+                    "to publish without it.",
+                    "%(count)s score sheets are not in: %(sheets)s. Confirm that they are "
+                    "missing to publish without them.",
+                    len(missing),
+                )
+                % {"count": len(missing), "sheets": _missing_list(missing)},
+                missing,
+            )
+        return
+    if {(int(judge), int(entry)) for judge, entry in confirm_missing} != expected:
+        if not missing:
+            message = _("Every score sheet is in now: publish again, with nothing to confirm.")
+        else:
+            message = _(
+                "The missing score sheets changed since you confirmed them. Missing now: "
+                "%(sheets)s."
+            ) % {"sheets": _missing_list(missing)}
+        raise SheetsMissing(message, missing)
+
+
+def publish_ranking(*, ranking: Ranking, actor, confirm_missing=None) -> Ranking:
+    """Point the public at this snapshot; the final round's also fixes the prizes.
+
+    Refused while score sheets the round expects are not in (selectors.missing_sheets),
+    unless `confirm_missing` is exactly the set of (judge id, entry id) pairs missing: what
+    the organiser saw and confirmed. An empty confirmation confirms that nothing is missing."""
     contest = ranking.round.contest
     require_role(actor, contest, Role.ORGANISER)
     with transaction.atomic():
         Round.objects.select_for_update().get(pk=ranking.round_id)
+        _check_missing_sheets(ranking.round, confirm_missing)
         Ranking.objects.filter(round_id=ranking.round_id, is_published=True).exclude(
             pk=ranking.pk
         ).update(is_published=False)
@@ -884,3 +966,166 @@ def nudge_judge(*, session, judge, entry: Entry, actor) -> Nudge:
         created_at__gte=timezone.now() - NUDGE_REPEAT,
     ).first()
     return recent or Nudge.objects.create(session=session, entry=entry, judge=judge, sent_by=actor)
+
+
+@dataclass(frozen=True)
+class AdvancementResult:
+    target: Contest
+    created: list[Entry]  # entered in the target by this run
+    existing: list[Entry]  # advanced before, in whatever status they are now (withdrawn too)
+    skipped: list[tuple[Entry, str]]  # chosen, but cannot advance: the entry and why
+    representatives_added: int  # unit representatives given the same role in the target
+
+
+def _unit_in_year(unit: Unit, year: int) -> Unit:
+    """The unit as it is in `year`: itself, or what it was renamed or merged into by then.
+    A chain that ends without a unit of that year gives its last unit."""
+    seen = {unit.pk}
+    while not unit.valid_in(year) and unit.successor_id and unit.successor_id not in seen:
+        unit = unit.successor
+        seen.add(unit.pk)
+    return unit
+
+
+def advance_winners(*, contest: Contest, actor) -> AdvancementResult:
+    """Enter the winners the contest's rule chooses from its published results (see
+    scoring.advancement) in the contest its winners advance to: the same initiative, the
+    same presenters in the same order, for the unit as it is in that contest's year;
+    approved, since the rule admits them; linked to the entry they come from.
+
+    Safe to run again: an entry that has advanced is never entered twice, and one withdrawn
+    at the next level stays withdrawn. The unit representatives of the source contest are
+    told by email; a representative of a unit with none in the target is given the role
+    there too, so that they can send its files."""
+    require_role(actor, contest, Role.ORGANISER)
+    if contest.advances_to_id is None:
+        raise DomainError(_("This contest has no next-level contest for its winners."))
+    now = timezone.now()
+    with transaction.atomic():
+        target = Contest.objects.select_for_update().get(pk=contest.advances_to_id)
+        if target.status in {Contest.Status.RESULTS_PUBLISHED, Contest.Status.CLOSED}:
+            raise DomainError(
+                _("%(contest)s has published its results; no entry can join it now.")
+                % {"contest": target.name}
+            )
+        contest.advances_to = target
+        plan = selectors.advancement_plan(contest)
+        if plan.problem:
+            raise DomainError(plan.problem)
+        created, existing, skipped = [], [], []
+        for item in plan.choices:
+            if item.advanced is not None:
+                existing.append(item.advanced)
+            elif item.obstacle:
+                skipped.append((item.entry, item.obstacle))
+            else:
+                created.append(
+                    Entry(
+                        contest=target,
+                        unit=_unit_in_year(item.entry.unit, target.year),
+                        initiative_id=item.entry.initiative_id,
+                        status=Entry.Status.APPROVED,
+                        decided_by=actor,
+                        decided_at=now,
+                        submitted_by=actor,
+                        advanced_from=item.entry,
+                    )
+                )
+        try:
+            # One savepoint: a concurrent entry of the same initiative refuses the whole run.
+            with transaction.atomic():
+                created = Entry.objects.bulk_create(created)
+        except IntegrityError as error:
+            raise DomainError(_("The contest's entries changed meanwhile; try again.")) from error
+        added = _enter_presenters_and_representatives(contest, target, created)
+        _notify_advanced(contest, target, created)
+    return AdvancementResult(
+        target=target,
+        created=created,
+        existing=existing,
+        skipped=skipped,
+        representatives_added=added,
+    )
+
+
+def _enter_presenters_and_representatives(
+    contest: Contest, target: Contest, created: list[Entry]
+) -> int:
+    """The advanced entries' presenters, in order, and their presenter role in the target
+    (for those with a login); the source's representatives of each advanced unit given the
+    role in the target when that unit has none there. Returns how many were given it."""
+    links = list(
+        EntryPresenter.objects.filter(
+            entry_id__in=[entry.advanced_from_id for entry in created]
+        ).select_related("person")
+    )
+    new_entry = {entry.advanced_from_id: entry for entry in created}
+    EntryPresenter.objects.bulk_create(
+        EntryPresenter(entry=new_entry[link.entry_id], person=link.person, order=link.order)
+        for link in links
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                contest=target, user_id=link.person.user_id, role=Role.PRESENTER, person=link.person
+            )
+            for link in links
+            if link.person.user_id
+        ],
+        ignore_conflicts=True,
+    )
+    # A representative speaks for the unit as it was in the source contest: only a unit
+    # still the same in the target is handed over.
+    units = {entry.unit_id for entry in created if entry.unit_id == entry.advanced_from.unit_id}
+    in_target = list(
+        Membership.objects.filter(contest=target, role=Role.UNIT_REPRESENTATIVE).values_list(
+            "unit_id", "user_id"
+        )
+    )
+    represented = {unit_id for unit_id, _user in in_target}
+    already = {user_id for _unit, user_id in in_target}
+    copies = [
+        Membership(
+            contest=target,
+            user_id=membership.user_id,
+            role=Role.UNIT_REPRESENTATIVE,
+            unit_id=membership.unit_id,
+            person_id=membership.person_id,
+        )
+        for membership in Membership.objects.filter(
+            contest=contest, role=Role.UNIT_REPRESENTATIVE, unit_id__in=units - represented
+        ).order_by("id")
+        if membership.user_id not in already
+    ]
+    return len(Membership.objects.bulk_create(copies, ignore_conflicts=True))
+
+
+def _notify_advanced(contest: Contest, target: Contest, created: list[Entry]) -> None:
+    """Each advanced unit's representatives in the source contest hear of it once the
+    entries are committed; a mail failure never undoes them."""
+    addresses: dict[int, set[str]] = {}
+    for unit_id, email in Membership.objects.filter(
+        contest=contest,
+        role=Role.UNIT_REPRESENTATIVE,
+        unit_id__in={entry.advanced_from.unit_id for entry in created},
+    ).values_list("unit_id", "user__email"):
+        if email:
+            addresses.setdefault(unit_id, set()).add(email)
+    for entry in created:
+        recipients = sorted(addresses.get(entry.advanced_from.unit_id, ()))
+        if not recipients:
+            continue
+        title = entry.advanced_from.initiative.title
+        subject = _("Advancing to %(contest)s: %(title)s") % {
+            "contest": target.name,
+            "title": title,
+        }
+        body = _(
+            "Your entry “%(title)s” in %(source)s advances to %(contest)s. The organisers of "
+            "%(contest)s will tell you what comes next."
+        ) % {"title": title, "source": contest.name, "contest": target.name}
+        transaction.on_commit(
+            lambda subject=subject, body=body, recipients=recipients: send_mail(
+                subject, body, None, recipients, fail_silently=True
+            )
+        )

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
 from config.pdf import font_faces, html_to_pdf
 from config.spreadsheets import workbook, xlsx_response
-from contest.models import Contest, Role
+from contest.models import Contest, Entry, Role
 from contest.selectors import require_role, roles_of
 from contest.templatetags.people import display_name
 from scheduling.models import Round, Session
@@ -29,7 +29,7 @@ from scheduling.selectors import (
     sessions_for_judge,
     slot_for_judging,
 )
-from scoring import selectors, services
+from scoring import dashboard, selectors, services
 from scoring.forms import ScoreSheetForm
 from scoring.models import Criterion, Ranking, Rubric, ScoreSheet
 
@@ -282,8 +282,25 @@ def round_rankings(request, pk):
             "rankings": rankings,
             "submitted": sheets.exclude(status=ScoreSheet.Status.DRAFT).count(),
             "drafts": sheets.filter(status=ScoreSheet.Status.DRAFT).count(),
+            # Shown before publishing; publishing without them needs them confirmed.
+            "missing": selectors.missing_sheets(round),
+            "advancement": round.kind == Round.Kind.FINAL
+            and round.contest.advancement_rule != Contest.AdvancementRule.NONE,
         },
     )
+
+
+def _confirmed_missing(request) -> list[tuple[int, int]] | None:
+    """The (judge, entry) pairs of the missing sheets the organiser confirmed on the page,
+    as "judge:entry" values; None when they did not tick the confirmation."""
+    if not request.POST.get("confirm_missing"):
+        return None
+    pairs = []
+    for value in request.POST.getlist("missing"):
+        judge, _sep, entry = value.partition(":")
+        if judge.isdigit() and entry.isdigit():
+            pairs.append((int(judge), int(entry)))
+    return pairs
 
 
 @login_required
@@ -291,11 +308,14 @@ def round_rankings(request, pk):
 def ranking_publish(request, pk):
     ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
     try:
-        services.publish_ranking(ranking=ranking, actor=request.user)
+        services.publish_ranking(
+            ranking=ranking, actor=request.user, confirm_missing=_confirmed_missing(request)
+        )
         messages.success(request, _("Ranking version %(v)s is published.") % {"v": ranking.version})
     except NotAllowed as refusal:
         raise PermissionDenied from refusal
     except DomainError as error:
+        # A refusal for missing sheets: the rankings page lists them, with the confirmation.
         messages.error(request, error.message)
     return redirect("round-rankings", pk=ranking.round_id)
 
@@ -397,3 +417,96 @@ def round_results_xlsx(request, pk):
     return xlsx_response(
         workbook(sheets), f"Bảng tổng hợp điểm - {round.contest.name} - {round.name}.xlsx"
     )
+
+
+@login_required
+def contest_dashboard(request, slug):
+    """The organiser's view of the whole contest: signup by unit, the approval queue, the
+    schedule, judging progress, rankings and charts."""
+    contest = get_object_or_404(Contest.objects.select_related("organising_unit"), slug=slug)
+    # Judges never see aggregates of their colleagues' marks before publication.
+    if Role.ORGANISER not in roles_of(request.user, contest):
+        raise PermissionDenied
+    return render(
+        request,
+        "scoring/dashboard.html",
+        {"contest": contest, "board": dashboard.contest_dashboard(contest)},
+    )
+
+
+@login_required
+def contest_advancement(request, slug):
+    """Advancement to the next level: the contest's rule, who it chooses from the published
+    results and why, who has advanced (and who was withdrawn since, and why); the entries
+    that came into this contest from lower levels, with their results there; and, for the
+    organisers, the button that advances the winners."""
+    contest = get_object_or_404(
+        Contest.objects.select_related("advances_to", "organising_unit"), slug=slug
+    )
+    if Role.ORGANISER not in roles_of(request.user, contest):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            result = services.advance_winners(contest=contest, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            _report_advancement(request, result)
+        return redirect("contest-advancement", slug=slug)
+    incoming = list(
+        Entry.objects.filter(contest=contest, advanced_from__isnull=False)
+        .select_related("unit", "initiative", "advanced_from__contest", "advanced_from__unit")
+        .order_by("id")
+    )
+    return render(
+        request,
+        "scoring/contest_advancement.html",
+        {
+            "contest": contest,
+            "plan": selectors.advancement_plan(contest),
+            "incoming": incoming,
+            "origins": selectors.advancement_origins(incoming),
+        },
+    )
+
+
+def _report_advancement(request, result: services.AdvancementResult) -> None:
+    target = result.target.name
+    if result.created:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s entry advanced to %(contest)s.",
+                "%(count)s entries advanced to %(contest)s.",
+                len(result.created),
+            )
+            % {"count": len(result.created), "contest": target},
+        )
+    if result.existing:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s entry had advanced already; nothing changed for it.",
+                "%(count)s entries had advanced already; nothing changed for them.",
+                len(result.existing),
+            )
+            % {"count": len(result.existing)},
+        )
+    if not result.created and not result.existing and not result.skipped:
+        messages.info(request, _("The rule chooses no entry."))
+    for entry, why in result.skipped:
+        messages.warning(
+            request,
+            _("“%(title)s” does not advance: %(why)s")
+            % {"title": entry.initiative.title, "why": why},
+        )
+    if result.representatives_added:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s unit representative can now send files in %(contest)s.",
+                "%(count)s unit representatives can now send files in %(contest)s.",
+                result.representatives_added,
+            )
+            % {"count": result.representatives_added, "contest": target},
+        )

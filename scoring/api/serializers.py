@@ -151,6 +151,38 @@ class TieBreaksSerializer(serializers.Serializer):
     tie_breaks = serializers.ListField(child=serializers.DictField(), max_length=10)
 
 
+class MissingSheetSerializer(serializers.Serializer):
+    judge = id_field()
+    entry = id_field()
+
+
+class PublishSerializer(serializers.Serializer):
+    confirm_missing = MissingSheetSerializer(
+        many=True,
+        required=False,
+        max_length=100_000,
+        help_text="The sheets the organiser confirms are missing, exactly as the refusal "
+        "listed them (missing_sheets); omitted, publication is refused while any is missing.",
+    )
+
+
+class AdvancementSerializer(serializers.Serializer):
+    target = serializers.IntegerField(source="target.pk")
+    created = serializers.SerializerMethodField()
+    existing = serializers.SerializerMethodField()
+    skipped = serializers.SerializerMethodField()
+    representatives_added = serializers.IntegerField()
+
+    def get_created(self, result) -> list[int]:
+        return [entry.pk for entry in result.created]
+
+    def get_existing(self, result) -> list[int]:
+        return [entry.pk for entry in result.existing]
+
+    def get_skipped(self, result) -> list[dict]:
+        return [{"entry": entry.pk, "reason": why} for entry, why in result.skipped]
+
+
 class ReviewStandingSerializer(StandingSerializer):
     """For organisers reviewing a snapshot: every explanation, per-judge scores included."""
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("rounds/<int:pk>/rankings/", views.RoundRankingsView.as_view(), name="api-round-rankings"),
     path(
         "rankings/<int:pk>/publish/",
-        views.RankingPublicationView.as_view(change=services.publish_ranking),
+        views.RankingPublishView.as_view(),
         name="api-ranking-publish",
     ),
     path(
@@ -29,6 +29,7 @@ urlpatterns = [
     path("rounds/<int:pk>/paper-sheets/", views.PaperSheetsView.as_view(), name="api-paper-sheets"),
     path("rounds/<int:pk>/penalties/", views.PenaltyCreateView.as_view(), name="api-penalties"),
     path("rounds/<int:pk>/tie-breaks/", views.TieBreaksView.as_view(), name="api-tie-breaks"),
+    path("contests/<slug:slug>/advance/", views.AdvanceWinnersView.as_view(), name="api-advance"),
     path(
         "public/contests/<slug:slug>/results/",
         views.PublicResultsView.as_view(),

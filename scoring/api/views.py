@@ -15,11 +15,13 @@ from scheduling.models import Round, Session
 from scheduling.selectors import require_session_staff, slot_for_judging
 from scoring import selectors, services
 from scoring.api.serializers import (
+    AdvancementSerializer,
     DeclarationSerializer,
     PaperSheetInputSerializer,
     PaperSheetSerializer,
     PenaltyInputSerializer,
     PenaltySerializer,
+    PublishSerializer,
     RankingSerializer,
     ReasonSerializer,
     ReviewRankingSerializer,
@@ -126,9 +128,10 @@ class RoundRankingsView(APIView):
 
 
 class RankingPublicationView(APIView):
-    """Publish or unpublish a snapshot (the service is set per URL)."""
+    """Unpublish a snapshot (the service is set per URL; publishing has RankingPublishView,
+    which takes the confirmation of missing sheets)."""
 
-    change = None  # services.publish_ranking or services.unpublish_ranking
+    change = None  # services.unpublish_ranking
 
     @extend_schema(request=None, responses=ReviewRankingSerializer)
     def post(self, request, pk):
@@ -137,6 +140,39 @@ class RankingPublicationView(APIView):
         return Response(
             ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
         )
+
+
+class RankingPublishView(APIView):
+    """Publish a snapshot. While score sheets the round expects are missing, the answer is a
+    400 listing them (missing_sheets); sending that list back as confirm_missing publishes."""
+
+    @extend_schema(request=PublishSerializer, responses=ReviewRankingSerializer)
+    def post(self, request, pk):
+        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirmed = serializer.validated_data.get("confirm_missing")
+        services.publish_ranking(
+            ranking=ranking,
+            actor=request.user,
+            confirm_missing=None
+            if confirmed is None
+            else [(sheet["judge"], sheet["entry"]) for sheet in confirmed],
+        )
+        return Response(
+            ReviewRankingSerializer(selectors.rankings_for_review(ranking.round).get(pk=pk)).data
+        )
+
+
+class AdvanceWinnersView(APIView):
+    """Enter the contest's winners, chosen by its rule from the published results, in the
+    contest they advance to; running it again changes nothing."""
+
+    @extend_schema(request=None, responses=AdvancementSerializer)
+    def post(self, request, slug):
+        contest = get_object_or_404(Contest, slug=slug)
+        result = services.advance_winners(contest=contest, actor=request.user)
+        return Response(AdvancementSerializer(result).data)
 
 
 class ScoreSheetUnlockView(APIView):

@@ -94,6 +94,12 @@ def test_thin_path_in_chromium(live_server, browser, eager_celery, artifacts_dir
     assert judge.locator("[data-testid=read-only]").is_visible()
 
     organiser.goto(f"{live_server.url}/rounds/{world.final.pk}/rankings/")
+    # Only judge2 has scored: the sheets of judges 1 and 3 are missing, and publishing
+    # without them takes the organiser's confirmation.
+    missing = organiser.locator("[data-testid=missing-sheets] tbody tr")
+    assert missing.count() == 2
+    assert "Dân vận khéo trong chuyển đổi số" in missing.first.inner_text()
+    organiser.check("[data-testid=confirm-missing-1]")
     organiser.click("[data-testid=publish-1]")
     organiser.wait_for_load_state()
 

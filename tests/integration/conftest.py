@@ -86,10 +86,23 @@ def score_all(scheduled: Scheduled, values=("9", "8", "7")) -> None:
             )
 
 
+def head_judge_unscored(scheduled: Scheduled) -> set[tuple[int, int]]:
+    """What score_all leaves missing: the head judge (judge1, of the first entry's unit, so
+    owing no sheet for it) never scores the second and third entries. The (judge, entry)
+    pairs an organiser confirms to publish without them."""
+    head = scheduled.world.judges[0]
+    return {(head.pk, entry.pk) for entry in scheduled.entries[1:]}
+
+
 @pytest.fixture
 def published(scheduled) -> Scheduled:
-    """The scheduled final, scored 9 > 8 > 7 and its ranking published."""
+    """The scheduled final, scored 9 > 8 > 7 and its ranking published, the organiser
+    confirming the head judge's two sheets missing."""
     score_all(scheduled)
     ranking = scoring_services.compute_ranking(round=scheduled.world.final)
-    scoring_services.publish_ranking(ranking=ranking, actor=scheduled.world.organiser)
+    scoring_services.publish_ranking(
+        ranking=ranking,
+        actor=scheduled.world.organiser,
+        confirm_missing=head_judge_unscored(scheduled),
+    )
     return scheduled

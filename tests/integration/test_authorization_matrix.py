@@ -32,6 +32,7 @@ from contest import services as contest_services
 from contest.models import Entry, Membership, Role
 from scheduling import services as scheduling_services
 from scheduling.models import PanelSeat, Round, Session
+from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
 from scoring.models import (
     IdempotentRequest,
@@ -282,8 +283,16 @@ def stage(built_stage: Stage, db, eager_celery) -> Stage:
 # --- what a cell may need before its request ------------------------------------------------
 
 
+def missing_confirmed(stage: Stage) -> list[tuple[int, int]]:
+    """The stage's missing sheets, as the organiser confirms them to publish (the guard
+    itself is tests/integration/test_publish_guard.py's concern)."""
+    return [sheet.pair for sheet in scoring_selectors.missing_sheets(stage.round)]
+
+
 def publish(stage: Stage) -> None:
-    scoring_services.publish_ranking(ranking=stage.ranking, actor=stage.world.organiser)
+    scoring_services.publish_ranking(
+        ranking=stage.ranking, actor=stage.world.organiser, confirm_missing=missing_confirmed(stage)
+    )
 
 
 def reopen_for_tie_breaks(stage: Stage) -> None:
@@ -419,6 +428,7 @@ ENDPOINTS = {
     "ranking-publish-POST": Endpoint(
         "POST",
         lambda s: f"/api/rankings/{s.ranking.pk}/publish/",
+        lambda s: {"confirm_missing": [{"judge": j, "entry": e} for j, e in missing_confirmed(s)]},
         done=is_published(True),
         shows_marks=True,  # the review serializer, to the organiser alone
     ),
@@ -529,7 +539,13 @@ ENDPOINTS = {
         done=lambda s, actor: Ranking.objects.filter(round=s.round).count() == 2,
     ),
     "ranking-publish-page-POST": Endpoint(
-        "FORM", lambda s: f"/rankings/{s.ranking.pk}/publish/", done=is_published(True)
+        "FORM",
+        lambda s: f"/rankings/{s.ranking.pk}/publish/",
+        lambda s: {
+            "confirm_missing": "1",
+            "missing": [f"{j}:{e}" for j, e in missing_confirmed(s)],
+        },
+        done=is_published(True),
     ),
     "public-results-page": Endpoint(
         "GET", lambda s: f"/results/{s.world.contest.slug}/", setup=publish

@@ -5,6 +5,7 @@ from django.test import Client
 
 from scoring import services as scoring_services
 from scoring.models import ScoreSheet
+from tests.integration.conftest import head_judge_unscored
 from tests.thin_path import client_for
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,9 @@ def test_anonymous_sees_only_published_results(scheduled):
     assert anonymous.get(f"/rounds/{world.final.pk}/rankings/").status_code == 302  # to login
     assert anonymous.get(f"/api/rounds/{world.final.pk}/my-sheets/").status_code == 403
     ranking = scoring_services.compute_ranking(round=world.final)
-    scoring_services.publish_ranking(ranking=ranking, actor=world.organiser)
+    scoring_services.publish_ranking(
+        ranking=ranking, actor=world.organiser, confirm_missing=head_judge_unscored(scheduled)
+    )
     published = anonymous.get(f"/api/public/contests/{world.contest.slug}/results/").json()
     assert len(published[0]["standings"]) == 3
     assert "Mô hình số 1" in anonymous.get(f"/results/{world.contest.slug}/").content.decode()

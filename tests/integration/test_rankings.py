@@ -87,7 +87,11 @@ def test_publishing_a_new_version_leaves_one_published_and_fixes_prizes(publishe
     second = services.compute_ranking(round=world.final)
     first.refresh_from_db()
     assert first.is_published and not second.is_published  # recompute never touches it
-    services.publish_ranking(ranking=second, actor=world.organiser)
+    services.publish_ranking(
+        ranking=second,
+        actor=world.organiser,
+        confirm_missing={(world.judges[0].pk, scheduled.entries[1].pk)},  # still not in
+    )
     assert list(Ranking.objects.filter(is_published=True)) == [second]
     # The late 10 lifts the third entry to (7 + 7 + 10) / 3 = 8.00, level with the second:
     # equal ranks receive equal prizes, so the one-place quota of Giải Nhì widens to two.
@@ -166,7 +170,18 @@ def test_worker_recomputes_on_commit_without_touching_the_published_version(
             judge=judge, round=world.final, entry=scheduled.entries[1], marks=MARKS, submit=True
         )
     first = wait_for(lambda: Ranking.objects.filter(round=world.final, sheet_count=2).first())
-    services.publish_ranking(ranking=first, actor=world.organiser)
+    # Published early, every other sheet confirmed missing.
+    head, *others = world.judges
+    services.publish_ranking(
+        ranking=first,
+        actor=world.organiser,
+        confirm_missing={(head.pk, entry.pk) for entry in scheduled.entries[1:]}
+        | {
+            (judge.pk, entry.pk)
+            for judge in others
+            for entry in (scheduled.entries[0], scheduled.entries[2])
+        },
+    )
     # A burst of sheets, debounced into few recomputes, ends in one snapshot that saw them all.
     for judge in world.judges[1:]:
         for entry in (scheduled.entries[0], scheduled.entries[2]):

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from scoring.models import Penalty, RubricPart, ScoreSheet
-from tests.integration.conftest import score_all
+from tests.integration.conftest import head_judge_unscored, score_all
 from tests.thin_path import client_for
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,9 @@ def test_public_results_never_show_individual_judges(scheduled):
     from scoring import services
 
     services.publish_ranking(
-        ranking=services.compute_ranking(round=world.final), actor=world.organiser
+        ranking=services.compute_ranking(round=world.final),
+        actor=world.organiser,
+        confirm_missing=head_judge_unscored(scheduled),
     )
     public = Client().get(f"/api/public/contests/{world.contest.slug}/results/").json()
     assert "details" not in public[0]["standings"][0]
