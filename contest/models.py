@@ -1,6 +1,7 @@
 import unicodedata
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -246,6 +247,22 @@ class Contest(models.Model):
     advancement_count = models.PositiveSmallIntegerField(
         _("how many advance (N)"), null=True, blank=True
     )
+    # What the public results may show beyond standings and prizes.
+    public_criterion_averages = models.BooleanField(
+        _("show per-criterion averages in the public results"), default=False
+    )
+    public_judge_marks = models.BooleanField(
+        _("release each judge's score in the public results"), default=False
+    )
+    # The live board's accent colour on the projector.
+    brand_colour = models.CharField(
+        _("board colour"),
+        max_length=7,
+        default="#b71c1c",
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Write a colour as #RRGGBB, e.g. #b71c1c."))
+        ],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -255,6 +272,10 @@ class Contest(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(advances_to=F("id")), name="contest_not_advancing_to_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(brand_colour__regex=r"^#[0-9a-fA-F]{6}$"),
+                name="contest_brand_colour_hex",
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=1990, year__lte=2100), name="contest_year_plausible"

@@ -500,3 +500,67 @@ class Nudge(models.Model):
 
     def __str__(self) -> str:
         return f"nudge {self.judge_id} on entry {self.entry_id}"
+
+
+class PublicationEvent(models.Model):
+    """What the public was shown, and who decided it: an append-only record of every publish,
+    unpublish, head judge's sign-off and ceremony step. The newest event of a contest is the
+    public results' Last-Modified."""
+
+    class Action(models.TextChoices):
+        SIGNED_OFF = "signed_off", _("Signed off by the head judge")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        REVEAL_STARTED = "reveal_started", _("Ceremony started")
+        REVEALED = "revealed", _("Prize revealed")
+        REVEAL_FINISHED = "reveal_finished", _("Ceremony finished")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    ranking = models.ForeignKey(
+        Ranking, on_delete=models.CASCADE, related_name="publication_events"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contest", "at"])]
+        constraints = [
+            # A head judge signs a version off once.
+            models.UniqueConstraint(
+                fields=["ranking", "actor"],
+                condition=Q(action="signed_off"),
+                name="publication_sign_off_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} ranking {self.ranking_id}"
+
+
+class Reveal(models.Model):
+    """The prize ceremony for a published ranking: its prizes shown on the board one at a
+    time, from the last consolation prize to the first prize. Until it finishes the public
+    sees only the prizes revealed so far, and no standings."""
+
+    ranking = models.OneToOneField(Ranking, on_delete=models.CASCADE, related_name="reveal")
+    revealed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revealed__lte=F("total")), name="reveal_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reveal of ranking {self.ranking_id}: {self.revealed}/{self.total}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None

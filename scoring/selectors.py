@@ -868,3 +868,71 @@ def advancement_origins(entries) -> dict[int, Origin]:
             round=standing.ranking.round.name if standing else "",
         )
     return origins
+
+
+# --- review before publishing ---------------------------------------------------------------
+
+
+@dataclass
+class ComparedStanding:
+    """One entry of the newest snapshot beside its place in the published one."""
+
+    standing: Standing
+    published: Standing | None  # None: not in the published version
+    rank_changed: bool
+    score_changed: bool
+
+
+@dataclass
+class Comparison:
+    newest: Ranking
+    published: Ranking
+    rows: list[ComparedStanding]
+    sheets_added: int  # counted sheets in the newest minus in the published
+    gone: list[Standing]  # in the published version, not in the newest
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for row in self.rows if row.rank_changed or row.score_changed)
+
+
+def compare_with_published(rankings: list[Ranking]) -> Comparison | None:
+    """The newest snapshot of a round beside its published one, entry by entry (rankings
+    newest first, standings prefetched); None unless both exist and differ."""
+    published = next((ranking for ranking in rankings if ranking.is_published), None)
+    if not rankings or published is None or rankings[0].pk == published.pk:
+        return None
+    newest = rankings[0]
+    before = {standing.entry_id: standing for standing in published.standings.all()}
+    rows = []
+    for standing in newest.standings.all():
+        old = before.get(standing.entry_id)
+        rows.append(
+            ComparedStanding(
+                standing=standing,
+                published=old,
+                rank_changed=old is None or old.rank != standing.rank,
+                score_changed=old is None
+                or old.score != standing.score
+                or old.judges_counted != standing.judges_counted,
+            )
+        )
+    now = {standing.entry_id for standing in newest.standings.all()}
+    return Comparison(
+        newest=newest,
+        published=published,
+        rows=rows,
+        sheets_added=newest.sheet_count - published.sheet_count,
+        gone=[standing for entry, standing in before.items() if entry not in now],
+    )
+
+
+def publication_record(round: Round) -> QuerySet:
+    """Who published, unpublished, signed off and revealed what in this round, newest first."""
+    from scoring.models import PublicationEvent
+
+    return (
+        PublicationEvent.objects.filter(ranking__round=round)
+        .select_related("ranking", "actor__person")
+        .order_by("-at", "-id")
+    )

@@ -33,7 +33,7 @@ from scheduling.selectors import (
     session_of,
     slot_for_judging,
 )
-from scoring import awards, selectors, snapshots, tabulation
+from scoring import awards, public, selectors, snapshots, tabulation
 from scoring.models import (
     Award,
     Criterion,
@@ -43,7 +43,9 @@ from scoring.models import (
     Penalty,
     PresentationTimer,
     Prize,
+    PublicationEvent,
     Ranking,
+    Reveal,
     Rubric,
     RubricPart,
     ScoreSheet,
@@ -772,24 +774,44 @@ def _check_missing_sheets(round: Round, confirm_missing) -> None:
         raise SheetsMissing(message, missing)
 
 
-def publish_ranking(*, ranking: Ranking, actor, confirm_missing=None) -> Ranking:
+def publish_ranking(
+    *, ranking: Ranking, actor, confirm_missing=None, ceremony: bool = False
+) -> Ranking:
     """Point the public at this snapshot; the final round's also fixes the prizes.
 
     Refused while score sheets the round expects are not in (selectors.missing_sheets),
     unless `confirm_missing` is exactly the set of (judge id, entry id) pairs missing: what
-    the organiser saw and confirmed. An empty confirmation confirms that nothing is missing."""
+    the organiser saw and confirmed. An empty confirmation confirms that nothing is missing.
+
+    With `ceremony`, the prizes are kept for the ceremony: the public sees nothing of the
+    round until the organiser reveals them one by one (reveal_next_prize)."""
     contest = ranking.round.contest
     require_role(actor, contest, Role.ORGANISER)
     with transaction.atomic():
         Round.objects.select_for_update().get(pk=ranking.round_id)
+        ranking.refresh_from_db()
         _check_missing_sheets(ranking.round, confirm_missing)
+        replaced = list(
+            Ranking.objects.filter(round_id=ranking.round_id, is_published=True)
+            .exclude(pk=ranking.pk)
+            .values_list("version", flat=True)
+        )
         Ranking.objects.filter(round_id=ranking.round_id, is_published=True).exclude(
             pk=ranking.pk
         ).update(is_published=False)
+        Reveal.objects.filter(ranking__round_id=ranking.round_id).delete()
         ranking.is_published = True
         ranking.published_at = timezone.now()
         ranking.published_by = actor
         ranking.save(update_fields=["is_published", "published_at", "published_by"])
+        _record_publication(
+            ranking,
+            PublicationEvent.Action.PUBLISHED,
+            actor,
+            _("replaces version %(versions)s") % {"versions": ", ".join(map(str, replaced))}
+            if replaced
+            else "",
+        )
         if is_final_round(ranking.round):
             derive_awards(ranking)
             locked = Contest.objects.select_for_update().get(pk=contest.pk)
@@ -803,17 +825,97 @@ def publish_ranking(*, ranking: Ranking, actor, confirm_missing=None) -> Ranking
                 )
                 locked.status = Contest.Status.RESULTS_PUBLISHED
                 locked.save(update_fields=["status"])
+        if ceremony:
+            total = Award.objects.filter(ranking=ranking).count()
+            if not total:
+                raise DomainError(_("This round has no prizes to reveal at a ceremony."))
+            Reveal.objects.create(ranking=ranking, total=total)
+            _record_publication(ranking, PublicationEvent.Action.REVEAL_STARTED, actor)
     return ranking
 
 
 def unpublish_ranking(*, ranking: Ranking, actor) -> Ranking:
+    """Take the snapshot off the public pages (a ceremony in progress ends with it); the
+    snapshot itself and its record stay."""
     require_role(actor, ranking.round.contest, Role.ORGANISER)
     with transaction.atomic():
         Round.objects.select_for_update().get(pk=ranking.round_id)
         ranking.refresh_from_db()
+        if not ranking.is_published:
+            return ranking
         ranking.is_published = False
         ranking.save(update_fields=["is_published"])
+        Reveal.objects.filter(ranking=ranking).delete()
+        _record_publication(ranking, PublicationEvent.Action.UNPUBLISHED, actor)
     return ranking
+
+
+def _record_publication(ranking: Ranking, action: str, actor, note: str = "") -> None:
+    """Every change to what the public sees is recorded, and the public document rebuilt."""
+    contest = ranking.round.contest
+    PublicationEvent.objects.create(
+        contest=contest, ranking=ranking, action=action, actor=actor, note=note[:500]
+    )
+    public.forget(contest.slug)
+
+
+def sign_off_ranking(*, ranking: Ranking, actor) -> PublicationEvent:
+    """The head judge of a panel of the round signs this version off before it is
+    published. Signing again changes nothing; a newer version needs its own sign-off."""
+    from scheduling.selectors import sessions_headed_by
+
+    if not sessions_headed_by(actor, ranking.round_id).exists():
+        raise NotAllowed(_("Only a head judge of this round signs its ranking off."))
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=ranking.round_id)
+        existing = PublicationEvent.objects.filter(
+            ranking=ranking, actor=actor, action=PublicationEvent.Action.SIGNED_OFF
+        ).first()
+        if existing is not None:
+            return existing
+        event = PublicationEvent.objects.create(
+            contest=ranking.round.contest,
+            ranking=ranking,
+            action=PublicationEvent.Action.SIGNED_OFF,
+            actor=actor,
+        )
+    return event
+
+
+def reveal_next_prize(*, ranking: Ranking, actor, step: int) -> Reveal:
+    """Show the next prize of the ceremony on the board. `step` is the number of prizes the
+    organiser's remote showed as revealed: a second tap, or a second remote, that has not
+    seen the last step reveals nothing more. The last prize ends the ceremony, and the whole
+    results are public."""
+    require_role(actor, ranking.round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        reveal = Reveal.objects.select_for_update().filter(ranking=ranking).first()
+        if reveal is None or not ranking.is_published:
+            raise DomainError(_("No ceremony is in progress for this ranking."))
+        if reveal.finished or step != reveal.revealed:
+            return reveal
+        reveal.revealed += 1
+        _record_publication(ranking, PublicationEvent.Action.REVEALED, actor)
+        if reveal.revealed == reveal.total:
+            reveal.finished_at = timezone.now()
+            _record_publication(ranking, PublicationEvent.Action.REVEAL_FINISHED, actor)
+        reveal.save(update_fields=["revealed", "finished_at"])
+    return reveal
+
+
+def finish_reveal(*, ranking: Ranking, actor) -> Reveal:
+    """End the ceremony now: every prize and the whole standings become public."""
+    require_role(actor, ranking.round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        reveal = Reveal.objects.select_for_update().filter(ranking=ranking).first()
+        if reveal is None:
+            raise DomainError(_("No ceremony is in progress for this ranking."))
+        if not reveal.finished:
+            reveal.revealed = reveal.total
+            reveal.finished_at = timezone.now()
+            reveal.save(update_fields=["revealed", "finished_at"])
+            _record_publication(ranking, PublicationEvent.Action.REVEAL_FINISHED, actor)
+    return reveal
 
 
 def lock_sheets_of_closed_round(*, round: Round, actor, **kwargs) -> int:

@@ -1,4 +1,7 @@
+import hashlib
 import json
+from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,11 +32,13 @@ from scheduling.selectors import (
     require_session_staff,
     seat_of,
     sessions_for_judge,
+    sessions_headed_by,
     slot_for_judging,
 )
-from scoring import dashboard, selectors, services
+from scoring import dashboard, public, selectors, services
 from scoring.forms import ScoreSheetForm
-from scoring.models import Criterion, Ranking, Rubric, ScoreSheet
+from scoring.models import Criterion, PublicationEvent, Ranking, Rubric, ScoreSheet
+from scoring.templatetags.scoring_tags import place
 
 
 @login_required
@@ -273,6 +280,13 @@ def round_rankings(request, pk):
         ranking.prizes = selectors.prizes_by_entry(ranking)
         ranking.moved = {change["entry"] for change in ranking.changes.get("rank_changes", [])}
         ranking.method_label = dict(Rubric.Method.choices).get(ranking.method, ranking.method)
+    record = list(selectors.publication_record(round))
+    signed = defaultdict(list)
+    for event in record:
+        if event.action == PublicationEvent.Action.SIGNED_OFF:
+            signed[event.ranking_id].append(display_name(event.actor))
+    for ranking in rankings:
+        ranking.signed_by = signed.get(ranking.pk, [])
     sheets = ScoreSheet.objects.filter(round=round)
     return render(
         request,
@@ -280,6 +294,9 @@ def round_rankings(request, pk):
         {
             "round": round,
             "rankings": rankings,
+            "comparison": selectors.compare_with_published(rankings),
+            "record": record,
+            "has_prizes": round.kind == Round.Kind.FINAL and round.contest.prizes.exists(),
             "submitted": sheets.exclude(status=ScoreSheet.Status.DRAFT).count(),
             "drafts": sheets.filter(status=ScoreSheet.Status.DRAFT).count(),
             # Shown before publishing; publishing without them needs them confirmed.
@@ -308,15 +325,38 @@ def _confirmed_missing(request) -> list[tuple[int, int]] | None:
 def ranking_publish(request, pk):
     ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
     try:
+        ceremony = bool(request.POST.get("ceremony"))
         services.publish_ranking(
-            ranking=ranking, actor=request.user, confirm_missing=_confirmed_missing(request)
+            ranking=ranking,
+            actor=request.user,
+            confirm_missing=_confirmed_missing(request),
+            ceremony=ceremony,
         )
+        if ceremony:
+            messages.success(
+                request,
+                _("Version %(v)s is published for the ceremony: reveal its prizes from the remote.")
+                % {"v": ranking.version},
+            )
+            return redirect("ceremony-remote", slug=ranking.round.contest.slug)
         messages.success(request, _("Ranking version %(v)s is published.") % {"v": ranking.version})
     except NotAllowed as refusal:
         raise PermissionDenied from refusal
     except DomainError as error:
         # A refusal for missing sheets: the rankings page lists them, with the confirmation.
         messages.error(request, error.message)
+    return redirect("round-rankings", pk=ranking.round_id)
+
+
+@login_required
+@require_POST
+def ranking_unpublish(request, pk):
+    ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+    try:
+        services.unpublish_ranking(ranking=ranking, actor=request.user)
+    except NotAllowed as refusal:
+        raise PermissionDenied from refusal
+    messages.success(request, _("Version %(v)s is no longer public.") % {"v": ranking.version})
     return redirect("round-rankings", pk=ranking.round_id)
 
 
@@ -333,12 +373,136 @@ def ranking_compute(request, pk):
 
 
 def public_results(request, slug):
-    contest = get_object_or_404(Contest, slug=slug)
-    rankings = list(selectors.published_rankings(contest))
-    for ranking in rankings:
-        ranking.prizes = selectors.prizes_by_entry(ranking)
+    """The published results on a phone: the same document as the API and the board, with
+    its ETag (per language and login, since the page shows both) and Last-Modified."""
+    results = public.public_results(slug)
+    if results is None:
+        raise Http404
+    tag = hashlib.blake2b(
+        f"{results.etag}|{get_language()}|{request.user.pk or 0}|{PAGE_VERSION}".encode(),
+        digest_size=12,
+    ).hexdigest()
+    etag = f'"{tag}"'
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(results.last_modified)
+    )
+    if not_modified is not None:
+        response = not_modified
+    else:
+        document = json.loads(results.body)
+        for round_document in document["rounds"]:
+            decimals = round_document["decimals"]
+            for standing in round_document["standings"]:
+                standing["place"] = place(Decimal(str(standing["rank"])))
+                standing["score_text"] = number_format(
+                    Decimal(standing["score"]), decimal_pos=decimals
+                )
+                for judge in standing.get("judges", []):
+                    judge["score_text"] = number_format(Decimal(judge["score"]), decimal_pos=2)
+                standing["criteria_text"] = [
+                    "" if value is None else number_format(Decimal(value), decimal_pos=2)
+                    for value in standing.get("criteria", {}).values()
+                ]
+        response = render(
+            request,
+            "scoring/public_results.html",
+            {"document": document, "contest": document["contest"]},
+        )
+    response["ETag"] = etag
+    response["Last-Modified"] = results.last_modified_http
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
+
+
+# Part of the results page's ETag: bump it when the page's template changes shape.
+PAGE_VERSION = 1
+
+
+def results_board(request, slug):
+    """The live board for the projector: large type in the contest's colour, following the
+    published results within seconds (it polls the public document with its ETag), and the
+    prize ceremony as the organiser steps through it."""
+    contest = get_object_or_404(Contest.objects.select_related("organising_unit"), slug=slug)
     return render(
-        request, "scoring/public_results.html", {"contest": contest, "rankings": rankings}
+        request,
+        "scoring/board.html",
+        {
+            "contest": contest,
+            "results_url": reverse("api-public-results", args=[slug]),
+            "round_id": request.GET.get("round", "")
+            if request.GET.get("round", "").isdigit()
+            else "",
+            "text": {
+                "waiting": _("The results will appear here once they are published."),
+                "ceremony": _("Prize ceremony"),
+                "of": _("of"),
+                "rank": _("Rank"),
+                "score": _("Score"),
+                "prize": _("Prize"),
+                "offline": _("Connection lost; showing the last results received."),
+                "next_prize": _("The next prize will be announced shortly."),
+            },
+        },
+    )
+
+
+@login_required
+def ceremony_remote(request, slug):
+    """The organiser's remote for the prize ceremony (a phone or a laptop): which prize the
+    board shows, which comes next, a button for it and one to end the ceremony."""
+    contest = get_object_or_404(Contest, slug=slug)
+    if Role.ORGANISER not in roles_of(request.user, contest):
+        raise PermissionDenied
+    if request.method == "POST":
+        ranking = get_object_or_404(
+            Ranking.objects.select_related("round__contest"),
+            pk=request.POST.get("ranking") if str(request.POST.get("ranking")).isdigit() else 0,
+            round__contest=contest,
+        )
+        try:
+            if request.POST.get("action") == "finish":
+                services.finish_reveal(ranking=ranking, actor=request.user)
+            else:
+                step = request.POST.get("step", "")
+                services.reveal_next_prize(
+                    ranking=ranking,
+                    actor=request.user,
+                    step=int(step) if step.isdigit() else -1,
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("ceremony-remote", slug=slug)
+    return render(
+        request,
+        "scoring/ceremony_remote.html",
+        {"contest": contest, "ceremonies": public.ceremonies(contest)},
+    )
+
+
+@login_required
+def ranking_sign_off(request, pk):
+    """The head judge reads a version of the round's ranking (standings and how many judges
+    counted, never a colleague's marks) and signs it off for publication."""
+    ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+    if not sessions_headed_by(request.user, ranking.round_id).exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        services.sign_off_ranking(ranking=ranking, actor=request.user)
+        messages.success(request, _("You signed off version %(v)s.") % {"v": ranking.version})
+        return redirect("ranking-sign-off", pk=pk)
+    ranking = selectors.rankings_for_review(ranking.round).get(pk=pk)
+    return render(
+        request,
+        "scoring/ranking_sign_off.html",
+        {
+            "ranking": ranking,
+            "prizes": selectors.prizes_by_entry(ranking),
+            "signed": ranking.publication_events.filter(
+                action="signed_off", actor=request.user
+            ).first(),
+            "newest": selectors.newest_ranking(ranking.round),
+        },
     )
 
 

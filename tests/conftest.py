@@ -123,3 +123,12 @@ def celery_worker_on_redis(_celery_worker):
     """Tasks go to the real worker (a test may have made them eager before)."""
     with celery_settings(task_always_eager=False, task_default_queue=TEST_QUEUE):
         yield _celery_worker
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_results():
+    """Each test's contests start with no cached public document: a contest of an earlier
+    test may have had the same address (the cache outlives the test's database)."""
+    from scoring.public import forget_all
+
+    forget_all()

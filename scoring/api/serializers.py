@@ -157,6 +157,11 @@ class MissingSheetSerializer(serializers.Serializer):
 
 
 class PublishSerializer(serializers.Serializer):
+    ceremony = serializers.BooleanField(
+        default=False,
+        help_text="Keep the prizes for the ceremony: the public sees nothing of the round "
+        "until the organiser reveals them one by one.",
+    )
     confirm_missing = MissingSheetSerializer(
         many=True,
         required=False,
@@ -223,3 +228,105 @@ class TimerInputSerializer(serializers.Serializer):
 class NudgeInputSerializer(serializers.Serializer):
     judge = id_field()
     entry = id_field()
+
+
+class RevealStepSerializer(serializers.Serializer):
+    step = serializers.IntegerField(
+        min_value=0,
+        max_value=10_000,
+        help_text="How many prizes the remote showed as revealed; a stale step reveals "
+        "nothing more.",
+    )
+
+
+class RevealSerializer(serializers.Serializer):
+    ranking = serializers.IntegerField(source="ranking_id")
+    revealed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    finished = serializers.BooleanField()
+
+
+class SignOffSerializer(serializers.Serializer):
+    ranking = serializers.IntegerField(source="ranking_id")
+    judge = serializers.IntegerField(source="actor_id")
+    at = serializers.DateTimeField()
+
+
+# The public results document (scoring.public), described for the API schema.
+
+
+class PublicContestSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    year = serializers.IntegerField()
+    organiser = serializers.CharField()
+    colour = serializers.CharField()
+    status = serializers.CharField()
+
+
+class PublicJudgeScoreSerializer(serializers.Serializer):
+    judge = serializers.CharField()
+    score = serializers.CharField()
+
+
+class PublicStandingSerializer(serializers.Serializer):
+    rank = serializers.FloatField()
+    entry_id = serializers.IntegerField()
+    initiative_title = serializers.CharField()
+    unit = serializers.CharField()
+    presenters = serializers.ListField(child=serializers.CharField())
+    score = serializers.CharField()
+    judges_counted = serializers.IntegerField()
+    prize = serializers.CharField(allow_null=True)
+    prize_tier = serializers.CharField(allow_null=True)
+    criteria = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        required=False,
+        help_text="Per-criterion averages, when the contest shows them.",
+    )
+    judges = PublicJudgeScoreSerializer(
+        many=True, required=False, help_text="Each judge's score, when the contest releases them."
+    )
+
+
+class PublicAwardSerializer(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    prize = serializers.CharField()
+    prize_tier = serializers.CharField()
+    initiative_title = serializers.CharField()
+    unit = serializers.CharField()
+    presenters = serializers.ListField(child=serializers.CharField())
+
+
+class PublicRevealSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    total = serializers.IntegerField()
+    finished = serializers.BooleanField()
+    revealed = PublicAwardSerializer(many=True, help_text="In the order they were revealed.")
+
+
+class PublicCriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PublicRoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The published ranking.")
+    round_id = serializers.IntegerField()
+    round = serializers.CharField()
+    version = serializers.IntegerField()
+    method = serializers.CharField()
+    decimals = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(
+        choices=["published", "ceremony"],
+        help_text="ceremony: prizes are being revealed; standings stay empty until the end.",
+    )
+    standings = PublicStandingSerializer(many=True)
+    criteria = PublicCriterionSerializer(many=True, required=False)
+    reveal = PublicRevealSerializer(required=False)
+
+
+class PublicResultsSerializer(serializers.Serializer):
+    contest = PublicContestSerializer()
+    rounds = PublicRoundSerializer(many=True)

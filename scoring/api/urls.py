@@ -17,6 +17,13 @@ urlpatterns = [
         views.RankingPublicationView.as_view(change=services.unpublish_ranking),
         name="api-ranking-unpublish",
     ),
+    path("rankings/<int:pk>/sign-off/", views.RankingSignOffView.as_view(), name="api-sign-off"),
+    path("rankings/<int:pk>/reveal/", views.RevealNextView.as_view(), name="api-reveal-next"),
+    path(
+        "rankings/<int:pk>/reveal/finish/",
+        views.RevealFinishView.as_view(),
+        name="api-reveal-finish",
+    ),
     path(
         "score-sheets/<int:pk>/unlock/",
         views.ScoreSheetUnlockView.as_view(),

@@ -1,5 +1,7 @@
 from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +15,7 @@ from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round, Session
 from scheduling.selectors import require_session_staff, slot_for_judging
-from scoring import selectors, services
+from scoring import public, selectors, services
 from scoring.api.serializers import (
     AdvancementSerializer,
     DeclarationSerializer,
@@ -21,13 +23,16 @@ from scoring.api.serializers import (
     PaperSheetSerializer,
     PenaltyInputSerializer,
     PenaltySerializer,
+    PublicResultsSerializer,
     PublishSerializer,
-    RankingSerializer,
     ReasonSerializer,
+    RevealSerializer,
+    RevealStepSerializer,
     ReviewRankingSerializer,
     ScoreSheetInputSerializer,
     ScoreSheetSerializer,
     SheetStateSerializer,
+    SignOffSerializer,
     TieBreaksSerializer,
     TimerInputSerializer,
 )
@@ -155,6 +160,7 @@ class RankingPublishView(APIView):
         services.publish_ranking(
             ranking=ranking,
             actor=request.user,
+            ceremony=serializer.validated_data["ceremony"],
             confirm_missing=None
             if confirmed is None
             else [(sheet["judge"], sheet["entry"]) for sheet in confirmed],
@@ -325,11 +331,63 @@ class TieBreaksView(APIView):
 
 
 class PublicResultsView(APIView):
-    """Published standings of a contest: nothing that was not published."""
+    """A contest's published results: nothing that was not published, and during a prize
+    ceremony only the prizes revealed so far. Served from a precomputed document with ETag
+    and Last-Modified; a conditional request for an unchanged document gets 304."""
 
     permission_classes = [AllowAny]
+    authentication_classes = []  # public: no session to read, no CSRF to check
 
-    @extend_schema(responses=RankingSerializer(many=True))
+    @extend_schema(responses={200: PublicResultsSerializer, 304: None})
     def get(self, request, slug):
-        contest = get_object_or_404(Contest, slug=slug)
-        return Response(RankingSerializer(selectors.published_rankings(contest), many=True).data)
+        results = public.public_results(slug)
+        if results is None:
+            raise Http404
+        return conditional_json(request, results)
+
+
+def conditional_json(request, results: public.PublicResults) -> HttpResponse:
+    """The document's bytes as they are, or 304 when the client has them already."""
+    not_modified = get_conditional_response(
+        request, etag=results.etag, last_modified=int(results.last_modified)
+    )
+    response = not_modified or HttpResponse(results.body, content_type="application/json")
+    response["ETag"] = results.etag
+    response["Last-Modified"] = results.last_modified_http
+    # Shared caches may keep it, but must ask again each time: a publish shows at once.
+    response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+class RankingSignOffView(APIView):
+    """A head judge of the round signs this version of its ranking off before publication."""
+
+    @extend_schema(request=None, responses=SignOffSerializer)
+    def post(self, request, pk):
+        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+        event = services.sign_off_ranking(ranking=ranking, actor=request.user)
+        return Response(SignOffSerializer(event).data)
+
+
+class RevealNextView(APIView):
+    """The organiser's remote reveals the next prize of the ceremony on the board."""
+
+    @extend_schema(request=RevealStepSerializer, responses=RevealSerializer)
+    def post(self, request, pk):
+        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+        serializer = RevealStepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reveal = services.reveal_next_prize(
+            ranking=ranking, actor=request.user, step=serializer.validated_data["step"]
+        )
+        return Response(RevealSerializer(reveal).data)
+
+
+class RevealFinishView(APIView):
+    """End the ceremony: the whole results become public."""
+
+    @extend_schema(request=None, responses=RevealSerializer)
+    def post(self, request, pk):
+        ranking = get_object_or_404(Ranking.objects.select_related("round__contest"), pk=pk)
+        reveal = services.finish_reveal(ranking=ranking, actor=request.user)
+        return Response(RevealSerializer(reveal).data)

@@ -383,7 +383,7 @@ def paper_sheets_of_own_panel(stage: Stage, role: str, response) -> None:
 
 
 def nothing_unpublished(stage: Stage, role: str, response) -> None:
-    (ranking,) = response.json()
+    (ranking,) = response.json()["rounds"]
     assert "analytics" not in ranking
     assert all("details" not in standing for standing in ranking["standings"])
 

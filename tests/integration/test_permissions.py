@@ -75,7 +75,9 @@ def test_anonymous_sees_only_published_results(scheduled):
         for entry in scheduled.entries:
             assert submit(client_for(judge), world.final.pk, entry.pk).status_code == 201
     anonymous = Client()
-    assert anonymous.get(f"/api/public/contests/{world.contest.slug}/results/").json() == []
+    assert (
+        anonymous.get(f"/api/public/contests/{world.contest.slug}/results/").json()["rounds"] == []
+    )
     assert "Mô hình số 1" not in anonymous.get(f"/results/{world.contest.slug}/").content.decode()
     assert anonymous.get(f"/api/rounds/{world.final.pk}/rankings/").status_code == 403
     assert anonymous.get(f"/rounds/{world.final.pk}/rankings/").status_code == 302  # to login
@@ -85,7 +87,7 @@ def test_anonymous_sees_only_published_results(scheduled):
         ranking=ranking, actor=world.organiser, confirm_missing=head_judge_unscored(scheduled)
     )
     published = anonymous.get(f"/api/public/contests/{world.contest.slug}/results/").json()
-    assert len(published[0]["standings"]) == 3
+    assert len(published["rounds"][0]["standings"]) == 3
     assert "Mô hình số 1" in anonymous.get(f"/results/{world.contest.slug}/").content.decode()
 
 

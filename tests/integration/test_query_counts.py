@@ -11,11 +11,16 @@ from tests.thin_path import client_for
 pytestmark = pytest.mark.django_db
 
 
-def test_public_results_use_a_fixed_number_of_queries(published, django_assert_max_num_queries):
+def test_public_results_are_built_in_a_fixed_number_of_queries_then_served_with_none(
+    published, django_assert_max_num_queries, django_assert_num_queries
+):
     slug = published.world.contest.slug
-    with django_assert_max_num_queries(4):
+    # Contest, rankings, standings, awards, reveals, presenters, last publication event.
+    with django_assert_max_num_queries(7):
         assert Client().get(f"/api/public/contests/{slug}/results/").status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_num_queries(0):
+        assert Client().get(f"/api/public/contests/{slug}/results/").status_code == 200
+    with django_assert_num_queries(0):
         assert Client().get(f"/results/{slug}/").status_code == 200
 
 

@@ -158,13 +158,15 @@ def test_public_results_never_show_individual_judges(scheduled):
         confirm_missing=head_judge_unscored(scheduled),
     )
     public = Client().get(f"/api/public/contests/{world.contest.slug}/results/").json()
-    assert "details" not in public[0]["standings"][0]
-    assert "analytics" not in public[0]
+    assert "details" not in public["rounds"][0]["standings"][0]
+    assert "analytics" not in public["rounds"][0]
     unpublished = post_json(
-        client_for(world.organiser), f"/api/rankings/{public[0]['id']}/unpublish/", {}
+        client_for(world.organiser), f"/api/rankings/{public['rounds'][0]['id']}/unpublish/", {}
     )
     assert unpublished.status_code == 200
-    assert Client().get(f"/api/public/contests/{world.contest.slug}/results/").json() == []
+    assert (
+        Client().get(f"/api/public/contests/{world.contest.slug}/results/").json()["rounds"] == []
+    )
 
 
 def test_a_sheet_queued_under_one_judges_login_is_refused_under_another(scheduled):
