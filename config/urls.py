@@ -109,9 +109,7 @@ urlpatterns = [
         "rounds/<int:pk>/rankings/compute/", scoring_views.ranking_compute, name="ranking-compute"
     ),
     path("rankings/<int:pk>/publish/", scoring_views.ranking_publish, name="ranking-publish"),
-    path(
-        "rankings/<int:pk>/unpublish/", scoring_views.ranking_unpublish, name="ranking-unpublish"
-    ),
+    path("rankings/<int:pk>/unpublish/", scoring_views.ranking_unpublish, name="ranking-unpublish"),
     path("rankings/<int:pk>/sign-off/", scoring_views.ranking_sign_off, name="ranking-sign-off"),
     path("results/<slug:slug>/", scoring_views.public_results, name="public-results"),
     path("board/<slug:slug>/", scoring_views.results_board, name="results-board"),

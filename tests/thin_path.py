@@ -51,6 +51,10 @@ def client_for(user) -> Client:
     return client
 
 
+def post_json(client: Client, url: str, body):
+    return client.post(url, body, content_type="application/json")
+
+
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

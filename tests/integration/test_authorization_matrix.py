@@ -40,7 +40,9 @@ from scoring.models import (
     PaperSheet,
     Penalty,
     PresentationTimer,
+    PublicationEvent,
     Ranking,
+    Reveal,
     Rubric,
     RubricPart,
     ScoreSheet,
@@ -97,6 +99,14 @@ round-rankings-page        403  403   403  403  403   403  200  403  403  403  l
 ranking-compute-page-POST  403  403   403  403  403   403  302  403  403  403  login
 ranking-publish-page-POST  403  403   403  403  403   403  302  403  403  403  login
 public-results-page        200  200   200  200  200   200  200  200  200  200  200
+ranking-unpublish-page-POST 403 403   403  403  403   403  302  403  403  403  login
+sign-off-POST              403  403   403  200  200   403  403  403  403  403  403
+sign-off-page              403  403   403  200  200   403  403  403  403  403  login
+reveal-POST                403  403   403  403  403   403  200  403  403  403  403
+reveal-finish-POST         403  403   403  403  403   403  200  403  403  403  403
+ceremony-page              403  403   403  403  403   403  200  403  403  403  login
+ceremony-page-POST         403  403   403  403  403   403  302  403  403  403  login
+board-page                 200  200   200  200  200   200  200  200  200  200  200
 """
 
 # Cells whose expected answer the code does not give yet: (endpoint, role) -> why.
@@ -292,6 +302,15 @@ def missing_confirmed(stage: Stage) -> list[tuple[int, int]]:
 def publish(stage: Stage) -> None:
     scoring_services.publish_ranking(
         ranking=stage.ranking, actor=stage.world.organiser, confirm_missing=missing_confirmed(stage)
+    )
+
+
+def publish_for_ceremony(stage: Stage) -> None:
+    scoring_services.publish_ranking(
+        ranking=stage.ranking,
+        actor=stage.world.organiser,
+        confirm_missing=missing_confirmed(stage),
+        ceremony=True,
     )
 
 
@@ -550,6 +569,44 @@ ENDPOINTS = {
     "public-results-page": Endpoint(
         "GET", lambda s: f"/results/{s.world.contest.slug}/", setup=publish
     ),
+    "ranking-unpublish-page-POST": Endpoint(
+        "FORM",
+        lambda s: f"/rankings/{s.ranking.pk}/unpublish/",
+        setup=publish,
+        done=is_published(False),
+    ),
+    "sign-off-POST": Endpoint(
+        "POST",
+        lambda s: f"/api/rankings/{s.ranking.pk}/sign-off/",
+        done=lambda s, actor: PublicationEvent.objects.filter(
+            ranking=s.ranking, actor=actor, action=PublicationEvent.Action.SIGNED_OFF
+        ).exists(),
+    ),
+    "sign-off-page": Endpoint("GET", lambda s: f"/rankings/{s.ranking.pk}/sign-off/"),
+    "reveal-POST": Endpoint(
+        "POST",
+        lambda s: f"/api/rankings/{s.ranking.pk}/reveal/",
+        lambda s: {"step": 0},
+        setup=publish_for_ceremony,
+        done=lambda s, actor: Reveal.objects.get(ranking=s.ranking).revealed == 1,
+    ),
+    "reveal-finish-POST": Endpoint(
+        "POST",
+        lambda s: f"/api/rankings/{s.ranking.pk}/reveal/finish/",
+        setup=publish_for_ceremony,
+        done=lambda s, actor: Reveal.objects.get(ranking=s.ranking).finished,
+    ),
+    "ceremony-page": Endpoint(
+        "GET", lambda s: f"/contests/{s.world.contest.slug}/ceremony/", setup=publish_for_ceremony
+    ),
+    "ceremony-page-POST": Endpoint(
+        "FORM",
+        lambda s: f"/contests/{s.world.contest.slug}/ceremony/",
+        lambda s: {"ranking": s.ranking.pk, "step": 0},
+        setup=publish_for_ceremony,
+        done=lambda s, actor: Reveal.objects.get(ranking=s.ranking).revealed == 1,
+    ),
+    "board-page": Endpoint("GET", lambda s: f"/board/{s.world.contest.slug}/", setup=publish),
 }
 
 

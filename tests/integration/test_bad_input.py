@@ -5,13 +5,9 @@ import pytest
 from contest.models import Entry, Initiative, Person
 from scheduling.models import Draw
 from scoring.models import Mark, ScoreSheet
-from tests.thin_path import client_for
+from tests.thin_path import client_for, post_json
 
 pytestmark = pytest.mark.django_db
-
-
-def post_json(client, url, body):
-    return client.post(url, body, content_type="application/json")
 
 
 @pytest.mark.parametrize(

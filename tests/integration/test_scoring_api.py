@@ -5,13 +5,9 @@ from django.test import Client
 
 from scoring.models import Penalty, RubricPart, ScoreSheet
 from tests.integration.conftest import head_judge_unscored, score_all
-from tests.thin_path import client_for
+from tests.thin_path import client_for, post_json
 
 pytestmark = pytest.mark.django_db
-
-
-def post_json(client, url, body):
-    return client.post(url, body, content_type="application/json")
 
 
 def test_unlock_through_the_api_only_for_the_head_judge(scheduled):
