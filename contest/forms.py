@@ -126,8 +126,14 @@ class ContestForm(forms.ModelForm):
             "advances_to",
             "advancement_rule",
             "advancement_count",
+            "public_criterion_averages",
+            "public_judge_marks",
+            "brand_colour",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -169,6 +169,9 @@ def head_console(request, pk):
         "scoring/head_console.html",
         {
             "session": session,
+            # The head judge signs the round's newest ranking off before it is published.
+            "sign_off": heads_panel(request.user, session)
+            and selectors.newest_ranking(session.round),
             "head_config": {
                 "round": session.round_id,
                 "progress_url": reverse("api-progress", args=[session.pk]),

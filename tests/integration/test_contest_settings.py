@@ -26,6 +26,7 @@ def contest_form(world, **overrides):
         "advances_to": str(world.contest.advances_to_id),
         "advancement_rule": "top_n",
         "advancement_count": "3",
+        "brand_colour": "#b71c1c",
     }
     form.update(overrides)
     return form

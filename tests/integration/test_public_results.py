@@ -267,3 +267,20 @@ def test_criterion_averages_and_judges_scores_are_public_only_when_the_contest_s
     ]
     page = public_views(slug)["page"]
     assert 'data-testid="judge-scores"' in page
+
+
+def test_the_board_colour_must_be_a_hex_colour(published):
+    from config.errors import DomainError
+    from contest import services as contest_services
+
+    world = published.world
+    with pytest.raises(DomainError) as refused:
+        contest_services.update_contest(
+            contest=world.contest, actor=world.organiser, brand_colour="red; background:url(x)"
+        )
+    assert refused.value.field == "brand_colour"
+    contest_services.update_contest(
+        contest=world.contest, actor=world.organiser, brand_colour="#0d47a1"
+    )
+    assert json.loads(public_views(world.contest.slug)["api"])["contest"]["colour"] == "#0d47a1"
+    assert 'data-colour="#0d47a1"' in public_views(world.contest.slug)["board"]
