@@ -52,6 +52,8 @@ class ContestAdmin(admin.ModelAdmin):
     list_filter = ["level", "year", "status"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, TransitionInline]
+    # The stage moves only through change_contest_status, which checks and records it.
+    readonly_fields = ["status"]
 
 
 class PresenterInline(admin.TabularInline):
@@ -65,4 +67,6 @@ class EntryAdmin(admin.ModelAdmin):
     list_display = ["initiative", "unit", "contest", "status"]
     list_filter = ["contest", "status"]
     raw_id_fields = ["initiative", "advanced_from"]
+    # Decisions and withdrawals go through the services, which record who, when and why.
+    readonly_fields = ["status"]
     inlines = [PresenterInline]

@@ -188,6 +188,13 @@ def _transition_problem(contest: Contest, to_status: str) -> str | None:
         and not contest.rounds.filter(kind="final", rankings__is_published=True).exists()
     ):
         return _("Publish the final round's ranking first; that publishes the results.")
+    if to_status == Contest.Status.CLOSED:
+        still_open = list(contest.rounds.filter(status="open").values_list("name", flat=True))
+        if still_open:
+            # A closed contest takes no more sheets: its rounds close first (locking them).
+            return _("Close every round first; still open for scoring: %(rounds)s.") % {
+                "rounds": ", ".join(still_open)
+            }
     if to_status == Contest.Status.JUDGING and contest.status == Contest.Status.RESULTS_PUBLISHED:
         if contest.rounds.filter(kind="final", rankings__is_published=True).exists():
             return _("Unpublish the final round's ranking first.")

@@ -215,3 +215,43 @@ def test_withdrawal_is_recorded_and_needs_a_reason():
     assert entry.withdrawal_reason == "Đơn vị xin rút"
     with pytest.raises(DomainError, match="already been withdrawn"):
         services.withdraw_entry(entry=entry, actor=world.organiser, reason="again")
+
+
+def test_the_schedule_needs_an_approved_entry():
+    world = build_world()
+    sign_up(world)
+    entry = Entry.objects.get(contest=world.contest)
+    services.reject_entry(entry=entry, actor=world.organiser, reason="Không đúng lĩnh vực")
+    step(world, "signup_closed")
+    with pytest.raises(DomainError, match="No entry has been approved"):
+        step(world, "scheduled")
+
+
+def test_judging_reopens_only_after_the_final_ranking_is_unpublished(published_final):
+    world, ranking = published_final
+    world.contest.refresh_from_db()
+    assert world.contest.status == "results_published"
+    with pytest.raises(DomainError, match="Unpublish the final round's ranking first"):
+        step(world, "judging")
+    from scoring import services as scoring_services
+
+    scoring_services.unpublish_ranking(ranking=ranking, actor=world.organiser)
+    assert step(world, "judging").status == "judging"
+
+
+def test_a_contest_closes_only_once_its_rounds_are_closed_so_no_sheet_comes_after(
+    published_final,
+):
+    world, _ranking = published_final
+    with pytest.raises(DomainError, match="Close every round first"):
+        step(world, "closed")
+    scheduling_services.set_round_status(round=world.final, status="closed", actor=world.organiser)
+    assert step(world, "closed").status == "closed"
+    assert ContestTransition.objects.filter(contest=world.contest, to_status="closed").exists()
+
+
+@pytest.fixture
+def published_final(published):
+    from scoring.models import Ranking
+
+    return published.world, Ranking.objects.get(is_published=True)
