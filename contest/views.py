@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -261,8 +262,10 @@ def login_links(request, slug):
     contest = get_object_or_404(Contest, slug=slug)
     if not selectors.is_organiser(request.user, contest):
         raise PermissionDenied
-    judges = contest.memberships.filter(role__in=[Role.JUDGE, Role.HEAD_JUDGE]).select_related(
-        "user"
+    judges = (
+        contest.memberships.filter(role__in=[Role.JUDGE, Role.HEAD_JUDGE])
+        .select_related("user__person")
+        .order_by(F("user__person__sort_key").asc(nulls_last=True), "user__username")
     )
     if request.method == "POST":
         membership_id = request.POST.get("membership", "")

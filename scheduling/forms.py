@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import Role
@@ -26,7 +27,8 @@ class PanelForm(forms.Form):
                 memberships__contest=contest, memberships__role__in=[Role.JUDGE, Role.HEAD_JUDGE]
             )
             .distinct()
-            .order_by("last_name", "username")
+            # Vietnamese order: by given name, then the rest (Person.sort_key).
+            .order_by(F("person__sort_key").asc(nulls_last=True), "last_name", "username")
         )
         self.fields["judges"].queryset = judges
         self.fields["head_judge"].queryset = judges

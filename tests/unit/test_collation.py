@@ -64,3 +64,59 @@ def test_digits_sort_in_numeric_order_and_before_letters():
     assert sorted(names, key=sort_key) == ["Tổ 0", "Tổ 1", "Tổ 10", "Tổ 9", "Tổ a"]
     assert sort_key("Tổ 9") < sort_key("Tổ a")
     assert len({len(sort_key(f"x{d}")) for d in "0123456789"}) == 1
+
+
+def split_name(full_name: str) -> tuple[str, str, str]:
+    """Family name first, given name last, the middle names between, as Vietnamese write."""
+    parts = full_name.split()
+    return parts[-1], parts[0], " ".join(parts[1:-1])
+
+
+def test_a_list_of_real_names_sorts_by_given_name_then_the_rest_whatever_the_input_form():
+    names = [
+        "Nguyễn Thị Hằng Ngữ",
+        "Trần Văn Bình",
+        "Lê Thị Ánh Tuyết",
+        "Phạm Minh Đức",
+        "Đỗ Văn Dũng",
+        "Hoàng Thị Thanh Thủy",
+        "Vũ Đình Ân",
+        "Bùi Thị An",
+        "Đặng Quốc Ăn",
+        "Ngô Thị Ơn",
+        "Dương Văn Ôn",
+        "Lý Thị Uyên",
+        "Trịnh Văn Ưng",
+        "Nguyễn Văn Bình",
+        "Phan Thị Thu Hà",
+        "Mai Anh Tuấn",
+        "Tạ Thị Tuyết",
+    ]
+    expected = [
+        "Bùi Thị An",  # a < ă < â
+        "Đặng Quốc Ăn",
+        "Vũ Đình Ân",
+        "Nguyễn Văn Bình",  # one given name: then the family name, Nguyễn before Trần
+        "Trần Văn Bình",
+        "Đỗ Văn Dũng",  # d < đ
+        "Phạm Minh Đức",
+        "Phan Thị Thu Hà",
+        "Nguyễn Thị Hằng Ngữ",
+        "Dương Văn Ôn",  # o < ô < ơ
+        "Ngô Thị Ơn",
+        "Hoàng Thị Thanh Thủy",
+        "Mai Anh Tuấn",
+        "Lê Thị Ánh Tuyết",
+        "Tạ Thị Tuyết",
+        "Lý Thị Uyên",  # u < ư
+        "Trịnh Văn Ưng",
+    ]
+
+    def key(name: str) -> str:
+        return person_sort_key(*split_name(name))
+
+    decomposed = [unicodedata.normalize("NFD", name) for name in names]
+    assert sorted(names, key=key) == expected
+    assert [unicodedata.normalize("NFC", n) for n in sorted(decomposed, key=key)] == sorted(
+        names, key=key
+    )
