@@ -538,6 +538,7 @@ class Minutes:
     rows: list[MinutesRow]
     method: str
     secretaries: list
+    heads: frozenset = frozenset()  # ids of the judges who head a panel of the round
 
 
 def round_minutes(round: Round) -> Minutes | None:
@@ -590,6 +591,7 @@ def round_minutes(round: Round) -> Minutes | None:
         rows=rows,
         method=dict(Rubric.Method.choices).get(ranking.method, ranking.method),
         secretaries=secretaries,
+        heads=frozenset(s.judge_id for s in seats if s.role == PanelSeat.Role.HEAD_JUDGE),
     )
 
 

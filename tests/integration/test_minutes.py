@@ -26,7 +26,7 @@ def test_the_minutes_record_panel_scores_rule_results_and_prizes(published):
     # and 9,00 overall; the head judge, of that entry's unit, gave none.
     assert text.count("9,00") == 3 and "9.00" not in text
     assert "Giải Nhất" in text and "Giải Nhì" in text
-    assert "THƯ KÝ" in text and "TRƯỞNG BAN GIÁM KHẢO" in text
+    assert "THƯ KÝ" in text and text.count("TRƯỞNG BAN GIÁM KHẢO") == 1  # one panel, one head
     assert all(name.startswith("Liberation") for name, _embedded in pdf_fonts(response.content))
 
     rankings_page = client_for(world.organiser).get(f"/rounds/{world.final.pk}/rankings/")
