@@ -92,6 +92,7 @@ BENCHMARKS = {
     "certificate_render": bench_certificate_render,
     "certificates_batched": _later("tests.bench.certificates_batch", "bench_certificates_batched"),
     "assignment": _later("tests.bench.assignment", "bench_assignment"),
+    "public_results": _later("tests.bench.results_load", "bench_public_results"),
 }
 
 if __name__ == "__main__":
