@@ -16,10 +16,7 @@ stale If-Match; afterwards the database is checked, per phase, for lost and dupl
 """
 
 import json
-import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +36,7 @@ from contest.models import Contest, Entry, Initiative, Membership, Role, Unit
 from scheduling.models import Panel, PanelSeat, Round, Session, Slot
 from scoring.models import Criterion, Mark, Rubric, ScoreSheet, ScoreSheetEvent
 from tests.bench.judges_client import CRITERIA, marks_for
+from tests.bench.server import free_port, gunicorn, process_tree_cpu, production_env
 
 JUDGES = 100
 CAPACITY_ENTRIES, LATENCY_ENTRIES = 20, 30  # sheets per judge in each phase
@@ -47,12 +45,6 @@ RATE = 300  # writes per second, all judges together, in the latency phase
 CLIENT_PROCESSES = 2
 SLUG = "bench-judges"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_contest(secret_key: str) -> tuple[Round, list[str], list[int], list[int]]:
@@ -235,62 +227,23 @@ def bench_judges_load(emit) -> None:
     final, login_paths, entries, judge_ids = build_contest(secret_key)
     phases = {"capacity": entries[:CAPACITY_ENTRIES], "latency": entries[CAPACITY_ENTRIES:]}
     port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secret_key,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "ERROR",  # not a line per 412
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    connection.close()  # nothing held open across the run
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "config" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "config.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    env = production_env(port, secret_key)
     clients = []
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        clients = start_clients(port, final.pk, login_paths, phases)
-        cpu_before = process_tree_cpu(server.pid)
-        capacity, capacity_run = run_phase(clients, phase="capacity", seed=1)
-        cpu_between = process_tree_cpu(server.pid)
-        latency, latency_run = run_phase(clients, phase="latency", seed=2, rate=RATE, judges=JUDGES)
-        latency_cpu = process_tree_cpu(server.pid) - cpu_between
-        capacity_cpu = cpu_between - cpu_before
-    finally:
-        for client in clients:
-            client.kill()
-            client.wait()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with gunicorn(port, env, "config.wsgi:application") as server:
+        try:
+            clients = start_clients(port, final.pk, login_paths, phases)
+            cpu_before = process_tree_cpu(server.pid)
+            capacity, capacity_run = run_phase(clients, phase="capacity", seed=1)
+            cpu_between = process_tree_cpu(server.pid)
+            latency, latency_run = run_phase(
+                clients, phase="latency", seed=2, rate=RATE, judges=JUDGES
+            )
+            latency_cpu = process_tree_cpu(server.pid) - cpu_between
+            capacity_cpu = cpu_between - cpu_before
+        finally:
+            for client in clients:
+                client.kill()
+                client.wait()
     goal = f">= {RATE} writes/s, p99 <= 100 ms at {RATE} writes/s, 0 lost, 0 duplicated"
     capacity_figures = summary(capacity, start_at=capacity_run["start_at"])
     emit(
@@ -323,16 +276,3 @@ def bench_judges_load(emit) -> None:
         **check_sheets(final, judge_ids, phases["latency"]),
         goal=goal,
     )
-
-
-def process_tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its children, from /proc (0 elsewhere)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    total += (int(fields[11]) + int(fields[12])) / tick
-    return total + sum(process_tree_cpu(int(child)) for child in children)

@@ -7,24 +7,18 @@ ETag, answered 304."""
 
 import os
 import re
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from tests.bench.judges_load import free_port, process_tree_cpu
+from tests.bench.server import free_port, gunicorn, process_tree_cpu, production_env
 from tests.bench.urls import SLUG
 
-ROOT = Path(__file__).resolve().parents[2]
 CONNECTIONS = 32
 SECONDS = 5
 RUNS = 3
@@ -86,53 +80,13 @@ def bench_public_results(emit) -> None:
     call_command("load_demo", quiet=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "SITE_URL": base,
-        "LOG_LEVEL": "ERROR",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    connection.close()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "config" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "tests.bench.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    env = production_env(port, DJANGO_SETTINGS_MODULE="tests.bench.settings")
     endpoint = f"{base}/api/public/contests/{SLUG}/results/"
     plain = f"{base}/bench/plain-results/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, headers, body = fetch(endpoint)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.3)
+    with gunicorn(port, env, "tests.bench.wsgi:application") as server:
+        status, headers, body = fetch(endpoint)
+        if status != 200:
+            raise RuntimeError(f"the public results answered {status}")
         plain_status, _headers, plain_body = fetch(plain)
         etag = headers.get("ETag")
         conditional_status = fetch(endpoint, {"If-None-Match": etag})[0] if etag else None
@@ -151,9 +105,6 @@ def bench_public_results(emit) -> None:
             runs["endpoint"].append(measured(endpoint))
             if etag:
                 runs["conditional"].append(measured(endpoint, {"If-None-Match": etag}))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     def median(name: str) -> dict:
         chosen = sorted(runs[name], key=lambda run: run["rate"])[len(runs[name]) // 2]
