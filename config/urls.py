@@ -117,4 +117,5 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("contest.spreadsheet_urls")),
     path("", include("scoring.spreadsheet_urls")),
+    path("", include("config.setup_urls")),
 ]

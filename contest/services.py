@@ -743,3 +743,173 @@ def use_login_link(token: str) -> LoginLink | None:
         link.last_used_at = timezone.now()
         link.save(update_fields=["last_used_at"])
     return link
+
+
+# --- Contest roles given from the organiser pages -----------------------------------------
+
+# The roles an organiser gives and takes from the roles page. Judges come with their panels
+# (the judges' import), presenters with their approved entries.
+MANAGED_ROLES = (Role.ORGANISER, Role.SECRETARY, Role.UNIT_REPRESENTATIVE)
+
+
+@dataclass(frozen=True)
+class RoleGiven:
+    membership: Membership
+    # True when the account was made here (and its owner mailed a link to set a password).
+    account_created: bool
+
+
+def _set_password_url(user) -> str:
+    return settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+def _check_role_unit(contest: Contest, role: str, unit: Unit | None) -> None:
+    if role != Role.UNIT_REPRESENTATIVE:
+        if unit is not None:
+            raise DomainError(_("Only a unit representative speaks for a unit."), field="unit")
+        return
+    if unit is None:
+        raise DomainError(_("Choose the unit the representative speaks for."), field="unit")
+    if not unit.valid_in(contest.year):
+        raise DomainError(
+            _("%(unit)s is not a unit in %(year)s; use the unit's name of that year.")
+            % {"unit": unit.name, "year": contest.year},
+            field="unit",
+        )
+    if not _is_below(unit, contest.organising_unit_id):
+        raise DomainError(
+            _("%(unit)s is not a unit of %(organiser)s.")
+            % {"unit": unit.name, "organiser": contest.organising_unit.name},
+            field="unit",
+        )
+
+
+def give_contest_role(
+    *,
+    contest: Contest,
+    actor,
+    role: str,
+    unit: Unit | None = None,
+    username: str = "",
+    new_account: bool = False,
+    full_name: str = "",
+    email: str = "",
+) -> RoleGiven:
+    """Give someone a role in the contest: an existing account named by its username, or a
+    new account for a name and email, whose owner is mailed a link to set a password.
+
+    An existing account is never taken over by typing its email as a new one: that is
+    refused, naming the account, so the organiser gives the role to it knowingly."""
+    from django.core.validators import validate_email
+    from django.db import IntegrityError
+    from django.db.models import Q
+
+    require_role(actor, contest, Role.ORGANISER)
+    if role not in MANAGED_ROLES:
+        raise DomainError(_("Choose one of the listed roles."), field="role")
+    _check_role_unit(contest, role, unit)
+    label = Role(role).label
+    person = None
+    if new_account:
+        full_name = " ".join(nfc(full_name).split())
+        email = (email or "").strip().lower()
+        if not full_name:
+            raise DomainError(_("The full name is required."), field="full_name")
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise DomainError(_("Enter a valid email address."), field="email") from error
+        existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+        if existing is not None:
+            raise DomainError(
+                _(
+                    "An account with this email already exists (username “%(username)s”). "
+                    "To give it the role, choose an existing account and type its username."
+                )
+                % {"username": existing.get_username()},
+                field="email",
+            )
+    else:
+        username = (username or "").strip()
+        if not username:
+            raise DomainError(_("Type the username of the account."), field="username")
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            raise DomainError(
+                _(
+                    "No account has the username “%(username)s”. To make one, choose a new "
+                    "account and give the person's name and email."
+                )
+                % {"username": username},
+                field="username",
+            )
+        if not user.is_active:
+            raise DomainError(_("This account is deactivated."), field="username")
+        person = getattr(user, "person", None)
+    with transaction.atomic():
+        contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        if new_account:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(username=email, email=email)
+            except IntegrityError as error:
+                raise DomainError(
+                    _("An account with this email was made just now; try again."), field="email"
+                ) from error
+            person = create_person(PresenterInput(full_name=full_name, email=email), unit=unit)
+            person.user = user
+            person.save(update_fields=["user"])
+            user.first_name = person.given_name
+            user.last_name = " ".join(filter(None, [person.family_name, person.middle_name]))
+            user.save(update_fields=["first_name", "last_name"])
+        if Membership.objects.filter(contest=contest, user=user, role=role).exists():
+            raise DomainError(
+                _("%(name)s is already %(role)s in this contest.")
+                % {"name": user.get_username(), "role": label},
+                field="email" if new_account else "username",
+            )
+        membership = Membership.objects.create(
+            contest=contest, user=user, role=role, unit=unit, person=person
+        )
+        if new_account:
+            body = _(
+                "You are %(role)s in %(contest)s. Set your password here, then log in with "
+                "your email: %(url)s"
+            )
+            url = _set_password_url(user)
+        else:
+            body = _("You are %(role)s in %(contest)s: %(url)s")
+            url = settings.SITE_URL + reverse("contest-detail", args=[contest.slug])
+        _send_on_commit(
+            [user.email],
+            _("Your HoiThi account for %(contest)s") % {"contest": contest.name},
+            body % {"role": str(label).lower(), "contest": contest.name, "url": url},
+        )
+    return RoleGiven(membership=membership, account_created=new_account)
+
+
+def remove_contest_role(*, membership: Membership, actor) -> None:
+    """Take a role back. The contest keeps at least one organiser; the account stays."""
+    contest = membership.contest
+    require_role(actor, contest, Role.ORGANISER)
+    if membership.role not in MANAGED_ROLES:
+        raise DomainError(_("This role is not given from this page."))
+    with transaction.atomic():
+        Contest.objects.select_for_update().get(pk=contest.pk)
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if locked is None:
+            return
+        if (
+            locked.role == Role.ORGANISER
+            and not Membership.objects.filter(contest=contest, role=Role.ORGANISER)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            raise DomainError(_("A contest keeps at least one organiser."))
+        locked.delete()

@@ -704,3 +704,160 @@ def set_timing(*, round: Round, slot_minutes: int, changeover_minutes: int, acto
             session.save(update_fields=["slot_minutes", "changeover_minutes"])
             _replan(session)
     return len(sessions)
+
+
+# --- Setting up a contest's rounds and rooms (organiser pages) ---------------------------
+
+
+def _refuse_invalid_fields(instance, *, exclude: list[str] | None = None) -> None:
+    """Field-level checks of the model (lengths, blanks, choices) as a DomainError."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == "__all__" else field) from error
+
+
+def next_round_sequence(contest: Contest) -> int:
+    last = contest.rounds.order_by("-sequence").values_list("sequence", flat=True).first()
+    return (last or 0) + 1
+
+
+def _check_round(contest: Contest, round: Round) -> None:
+    round.name = " ".join((round.name or "").split())
+    if not round.name:
+        raise DomainError(_("The round needs a name."), field="name")
+    if round.kind not in Round.Kind.values:
+        raise DomainError(_("Choose a preliminary or a final round."), field="kind")
+    if not round.sequence or round.sequence < 1:
+        raise DomainError(_("The order of the round is a number from 1."), field="sequence")
+    _refuse_invalid_fields(round, exclude=["contest", "problem_severities"])
+    others = contest.rounds.exclude(pk=round.pk)
+    if others.filter(sequence=round.sequence).exists():
+        raise DomainError(
+            _("Another round of this contest comes at this place in the order."),
+            field="sequence",
+        )
+    if round.kind == Round.Kind.FINAL and others.filter(kind=Round.Kind.FINAL).exists():
+        # The final round's published ranking gives the prizes and publishes the results.
+        raise DomainError(_("This contest already has a final round."), field="kind")
+
+
+def create_round(
+    *, contest: Contest, name: str, kind: str, actor, sequence: int | None = None
+) -> Round:
+    """A new round of the contest, planned. Its rubric belongs to the scoring app
+    (scoring.services.create_round_with_rubric creates both at once)."""
+    require_role(actor, contest, Role.ORGANISER)
+    with transaction.atomic():
+        contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        round = Round(
+            contest=contest,
+            name=name,
+            kind=kind,
+            sequence=sequence or next_round_sequence(contest),
+            status=Round.Status.PLANNED,
+        )
+        _check_round(contest, round)
+        try:
+            with transaction.atomic():
+                round.save()
+        except IntegrityError as error:
+            raise DomainError(
+                _("Another round of this contest comes at this place in the order."),
+                field="sequence",
+            ) from error
+    return round
+
+
+def update_round(*, round: Round, actor, name: str, kind: str, sequence: int) -> Round:
+    """Rename or reorder a round; its kind changes only while it is planned (a final's
+    ranking is what publishes the results)."""
+    require_role(actor, round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        contest = Contest.objects.select_for_update().get(pk=round.contest_id)
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if kind != locked.kind and locked.status != Round.Status.PLANNED:
+            raise DomainError(
+                _("The kind of a round cannot change once it has been opened for scoring."),
+                field="kind",
+            )
+        locked.name, locked.kind, locked.sequence = name, kind, sequence
+        _check_round(contest, locked)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["name", "kind", "sequence"])
+        except IntegrityError as error:
+            raise DomainError(
+                _("Another round of this contest comes at this place in the order."),
+                field="sequence",
+            ) from error
+    return locked
+
+
+def save_room(
+    *,
+    contest: Contest,
+    actor,
+    name: str,
+    address: str = "",
+    capacity: int | None = None,
+    available_from: datetime | None = None,
+    available_until: datetime | None = None,
+    room: Room | None = None,
+) -> Room:
+    """Add a room to the contest, or change one of its rooms."""
+    require_role(actor, contest, Role.ORGANISER)
+    if room is not None and room.contest_id != contest.pk:
+        raise DomainError(_("The room belongs to another contest."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("The room needs a name."), field="name")
+    if capacity is not None and capacity < 1:
+        raise DomainError(_("The capacity is a number of seats from 1."), field="capacity")
+    if available_from and available_until and available_until <= available_from:
+        raise DomainError(
+            _("The room must be available until a time after it becomes available."),
+            field="available_until",
+        )
+    if (
+        Room.objects.filter(contest=contest, name__iexact=name)
+        .exclude(pk=room.pk if room else None)
+        .exists()
+    ):
+        raise DomainError(_("The contest already has a room of this name."), field="name")
+    room = room or Room(contest=contest)
+    room.name = name
+    room.address = (address or "").strip()
+    room.capacity = capacity
+    room.available_from = available_from
+    room.available_until = available_until
+    _refuse_invalid_fields(room, exclude=["contest"])
+    try:
+        with transaction.atomic():
+            room.save()
+    except IntegrityError as error:
+        raise DomainError(
+            _("The contest already has a room of this name."), field="name"
+        ) from error
+    return room
+
+
+def delete_room(*, room: Room, actor) -> None:
+    """Remove a room no session uses."""
+    require_role(actor, room.contest, Role.ORGANISER)
+    with transaction.atomic():
+        locked = Room.objects.select_for_update().get(pk=room.pk)
+        used = locked.sessions.count()
+        if used:
+            raise DomainError(
+                ngettext(
+                    "%(count)d session takes place in this room; move it first.",
+                    "%(count)d sessions take place in this room; move them first.",
+                    used,
+                )
+                % {"count": used}
+            )
+        locked.delete()

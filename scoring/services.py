@@ -1231,3 +1231,537 @@ def _notify_advanced(contest: Contest, target: Contest, created: list[Entry]) ->
                 subject, body, None, recipients, fail_silently=True
             )
         )
+
+
+# --- Setting up rounds, rubrics and prizes (organiser pages) ------------------------------
+
+ALLOWED_STEPS = (Decimal("0.25"), Decimal("0.5"), Decimal("1"))
+
+
+def _setup_decimal(value, field: str, *, required: bool = True) -> Decimal | None:
+    """A number from a form or a request: a Decimal, an int, or text with a point or comma."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DomainError(_("Enter a number."), field=field)
+        return None
+    if isinstance(value, bool):
+        raise DomainError(_("Enter a number."), field=field)
+    if isinstance(value, Decimal | int):
+        number = Decimal(value)
+    else:
+        try:
+            number = _parse_value(value)
+        except ValueError as error:
+            raise DomainError(str(error), field=field) from error
+    if not number.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    return number
+
+
+def _plain_number(value: Decimal) -> str:
+    """8, 8.5, 8.25: a number as judges read it, without trailing zeros or exponent."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _refuse_invalid_model_fields(instance, *, exclude: list[str]) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == "__all__" else field) from error
+
+
+def create_round_with_rubric(
+    *,
+    contest: Contest,
+    actor,
+    name: str,
+    kind: str,
+    sequence: int | None = None,
+    method: str = Rubric.Method.MEAN,
+    decimals: int = 2,
+) -> Round:
+    """A new planned round of the contest together with its (empty) rubric."""
+    from scheduling import services as scheduling_services
+
+    with transaction.atomic():
+        round = scheduling_services.create_round(
+            contest=contest, name=name, kind=kind, sequence=sequence, actor=actor
+        )
+        _new_rubric(round, method=method, decimals=decimals)
+    return round
+
+
+def _new_rubric(round: Round, *, method: str, decimals: int) -> Rubric:
+    if method not in Rubric.Method.values:
+        raise DomainError(_("Choose one of the listed methods."), field="method")
+    if not 0 <= decimals <= tabulation.MAX_DECIMALS:
+        raise DomainError(
+            _("Round to between 0 and %(max)d decimals.") % {"max": tabulation.MAX_DECIMALS},
+            field="decimals",
+        )
+    return Rubric.objects.create(round=round, method=method, decimals=decimals)
+
+
+def create_rubric(
+    *, round: Round, actor, method: str = Rubric.Method.MEAN, decimals: int = 2
+) -> Rubric:
+    """The rubric of a round that has none yet (a round made elsewhere, such as the admin)."""
+    require_role(actor, round.contest, Role.ORGANISER)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        existing = Rubric.objects.filter(round=locked).first()
+        if existing is not None:
+            return existing
+        if locked.status != Round.Status.PLANNED:
+            raise DomainError(_("The rubric is fixed once the round has been opened for scoring."))
+        return _new_rubric(locked, method=method, decimals=decimals)
+
+
+def rubric_is_fixed(round: Round) -> bool:
+    """A rubric changes only while its round is planned and no sheet of it exists: the marks
+    judges give are read against its criteria."""
+    return (
+        round.status != Round.Status.PLANNED
+        or ScoreSheet.objects.filter(round_id=round.pk).exists()
+        or PaperSheet.objects.filter(round_id=round.pk).exists()
+    )
+
+
+def _lock_rubric(rubric: Rubric, actor) -> Round:
+    """Inside a transaction: the rubric's round, locked against opening while it changes."""
+    require_role(actor, rubric.round.contest, Role.ORGANISER)
+    round = Round.objects.select_for_update().get(pk=rubric.round_id)
+    if rubric_is_fixed(round):
+        raise DomainError(_("The rubric is fixed once the round has been opened for scoring."))
+    return round
+
+
+def update_rubric_settings(
+    *,
+    rubric: Rubric,
+    actor,
+    method: str,
+    decimals: int,
+    ranking_style: str = Rubric.RankingStyle.STANDARD,
+    drop_highest: int = 0,
+    drop_lowest: int = 0,
+    disagreement_threshold=None,
+) -> Rubric:
+    """How the round's sheets are aggregated and ranked."""
+    if method not in Rubric.Method.values:
+        raise DomainError(_("Choose one of the listed methods."), field="method")
+    if ranking_style not in Rubric.RankingStyle.values:
+        raise DomainError(_("Choose one of the listed ranking styles."), field="ranking_style")
+    if not 0 <= decimals <= tabulation.MAX_DECIMALS:
+        raise DomainError(
+            _("Round to between 0 and %(max)d decimals.") % {"max": tabulation.MAX_DECIMALS},
+            field="decimals",
+        )
+    for field, count in (("drop_highest", drop_highest), ("drop_lowest", drop_lowest)):
+        if count < 0:
+            raise DomainError(_("Enter 0 or more."), field=field)
+        if count and method not in tabulation.TRIMMED:
+            raise DomainError(
+                _("Judges are dropped only by the methods without the highest and lowest."),
+                field=field,
+            )
+    threshold = _setup_decimal(disagreement_threshold, "disagreement_threshold", required=False)
+    if threshold is not None and threshold < 0:
+        raise DomainError(_("Enter 0 or more."), field="disagreement_threshold")
+    if method == Rubric.Method.SKATING and ranking_style == Rubric.RankingStyle.DENSE:
+        raise DomainError(_("Skating System places are standard ranks."), field="ranking_style")
+    with transaction.atomic():
+        _lock_rubric(rubric, actor)
+        rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
+        if method == Rubric.Method.SKATING and rubric.tie_breaks:
+            raise DomainError(
+                _("The Skating System breaks ties by its own rules; clear the tie-break chain."),
+                field="method",
+            )
+        rubric.method = method
+        rubric.decimals = decimals
+        rubric.ranking_style = ranking_style
+        rubric.drop_highest = drop_highest
+        rubric.drop_lowest = drop_lowest
+        rubric.disagreement_threshold = threshold
+        _refuse_invalid_model_fields(rubric, exclude=["round", "tie_breaks"])
+        rubric.save()
+    return rubric
+
+
+def save_rubric_part(
+    *, rubric: Rubric, actor, name: str, minutes=None, part: RubricPart | None = None
+) -> RubricPart:
+    """Add a part to the rubric (at the end), or rename it and change its time."""
+    if part is not None and part.rubric_id != rubric.pk:
+        raise DomainError(_("This part belongs to another rubric."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("The part needs a name."), field="name")
+    minutes = _setup_decimal(minutes, "minutes", required=False)
+    if minutes is not None and minutes <= 0:
+        raise DomainError(_("The time allowed is more than 0 minutes."), field="minutes")
+    with transaction.atomic():
+        _lock_rubric(rubric, actor)
+        if part is None:
+            last = rubric.parts.order_by("-order").values_list("order", flat=True).first()
+            part = RubricPart(rubric=rubric, order=(last or 0) + 1)
+        else:
+            part = RubricPart.objects.select_for_update().get(pk=part.pk)
+        part.name = name
+        part.minutes = minutes
+        _refuse_invalid_model_fields(part, exclude=["rubric"])
+        part.save()
+    return part
+
+
+def delete_rubric_part(*, part: RubricPart, actor) -> None:
+    """Remove an empty part that no special prize is given for."""
+    with transaction.atomic():
+        _lock_rubric(part.rubric, actor)
+        if part.criteria.exists():
+            raise DomainError(_("Delete or move the part's criteria first."))
+        prizes = list(part.prizes.values_list("name", flat=True))
+        if prizes:
+            raise DomainError(
+                _("A special prize is given for this part: %(prizes)s.")
+                % {"prizes": ", ".join(prizes)}
+            )
+        part.delete()
+
+
+def _swap_with_neighbour(items: list, index: int, direction: str) -> list:
+    if direction not in {"up", "down"}:
+        raise DomainError(_("Move up or down."), field="direction")
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    return items
+
+
+def move_rubric_part(*, part: RubricPart, actor, direction: str) -> RubricPart:
+    """Move a part one place up or down the rubric (judges see the parts in this order)."""
+    with transaction.atomic():
+        _lock_rubric(part.rubric, actor)
+        parts = list(RubricPart.objects.select_for_update().filter(rubric_id=part.rubric_id))
+        parts.sort(key=lambda p: (p.order, p.pk))
+        index = next(i for i, p in enumerate(parts) if p.pk == part.pk)
+        parts = _swap_with_neighbour(parts, index, direction)
+        # Orders are unique in a rubric: clear the way above every order in use first.
+        offset = max(p.order for p in parts) + 1
+        for position, item in enumerate(parts, start=1):
+            RubricPart.objects.filter(pk=item.pk).update(order=offset + position)
+        for position, item in enumerate(parts, start=1):
+            RubricPart.objects.filter(pk=item.pk).update(order=position)
+    part.refresh_from_db()
+    return part
+
+
+def _criterion_code(name: str, taken: set[str]) -> str:
+    """A code for the criterion from its name: "Nội dung" → "noi-dung"."""
+    from django.utils.text import slugify
+
+    base = slugify(name.replace("đ", "d").replace("Đ", "D"))[:36].strip("-") or "criterion"
+    code, number = base, 2
+    while code in taken:
+        code = f"{base}-{number}"
+        number += 1
+    return code
+
+
+def _check_descriptors(descriptors, max_score: Decimal) -> list[dict]:
+    """Level descriptors as the judges' sheet shows them: [{"from", "to", "text"}, ...]."""
+    if not isinstance(descriptors, list):
+        raise DomainError(_("Write one level per line."), field="descriptors")
+    levels = []
+    for level in descriptors:
+        if not isinstance(level, dict) or set(level) != {"from", "to", "text"}:
+            raise DomainError(
+                _("Each level has a lowest mark, a highest mark and a text."),
+                field="descriptors",
+            )
+        low = _setup_decimal(level["from"], "descriptors")
+        high = _setup_decimal(level["to"], "descriptors")
+        text = " ".join(str(level["text"] or "").split())
+        if not text or len(text) > 500:
+            raise DomainError(_("Describe each level in 1 to 500 characters."), field="descriptors")
+        if not 0 <= low <= high <= max_score:
+            raise DomainError(
+                _("The level %(low)s–%(high)s is not within 0 to the maximum %(max)s.")
+                % {
+                    "low": _plain_number(low),
+                    "high": _plain_number(high),
+                    "max": _plain_number(max_score),
+                },
+                field="descriptors",
+            )
+        levels.append({"from": _plain_number(low), "to": _plain_number(high), "text": text})
+    return levels
+
+
+def save_criterion(
+    *,
+    rubric: Rubric,
+    actor,
+    name: str,
+    max_score,
+    step,
+    weight=Decimal(1),
+    part: RubricPart | None = None,
+    code: str = "",
+    description: str = "",
+    required: bool = True,
+    counts_toward_total: bool = True,
+    descriptors: list | None = None,
+    criterion: Criterion | None = None,
+) -> Criterion:
+    """Add a criterion to the rubric (at the end of its part), or change one. An independent
+    criterion (counts_toward_total False) is scored and shown but left out of the total."""
+    if criterion is not None and criterion.rubric_id != rubric.pk:
+        raise DomainError(_("This criterion belongs to another rubric."))
+    if part is not None and part.rubric_id != rubric.pk:
+        raise DomainError(_("Choose a part of this rubric."), field="part")
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("The criterion needs a name."), field="name")
+    max_score = _setup_decimal(max_score, "max_score")
+    if max_score <= 0:
+        raise DomainError(_("The maximum is more than 0."), field="max_score")
+    step = _setup_decimal(step, "step")
+    if step not in ALLOWED_STEPS:
+        raise DomainError(_("Marks go in steps of 0.25, 0.5 or 1."), field="step")
+    if max_score % step:
+        raise DomainError(
+            _("The maximum must be a whole number of steps of %(step)s.")
+            % {"step": _plain_number(step)},
+            field="max_score",
+        )
+    weight = _setup_decimal(weight, "weight")
+    if weight < 0:
+        raise DomainError(_("The weight is 0 or more."), field="weight")
+    levels = _check_descriptors(descriptors or [], max_score)
+    code = (code or "").strip().lower()
+    with transaction.atomic():
+        _lock_rubric(rubric, actor)
+        rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
+        taken = set(
+            rubric.criteria.exclude(pk=criterion.pk if criterion else None).values_list(
+                "code", flat=True
+            )
+        )
+        if not code:
+            code = criterion.code if criterion else _criterion_code(name, taken)
+        if code in taken:
+            raise DomainError(_("Another criterion of this rubric has this code."), field="code")
+        last = rubric.criteria.order_by("-order").values_list("order", flat=True).first()
+        if criterion is None:
+            criterion = Criterion(rubric=rubric, order=(last or 0) + 1)
+        else:
+            criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+            if criterion.part_id != (part.pk if part else None):
+                criterion.order = (last or 0) + 1  # moved to another part: last in it
+        old_code = criterion.code
+        criterion.part = part
+        criterion.code = code
+        criterion.name = name
+        criterion.description = (description or "").strip()
+        criterion.max_score = max_score
+        criterion.step = step
+        criterion.weight = weight
+        criterion.required = bool(required)
+        criterion.counts_toward_total = bool(counts_toward_total)
+        criterion.descriptors = levels
+        _refuse_invalid_model_fields(criterion, exclude=["rubric", "part", "descriptors"])
+        try:
+            with transaction.atomic():
+                criterion.save()
+        except IntegrityError as error:
+            raise DomainError(
+                _("Another criterion of this rubric has this code."), field="code"
+            ) from error
+        if old_code and old_code != code and rubric.tie_breaks:
+            # The tie-break chain names criteria by code: it follows the rename.
+            rubric.tie_breaks = [
+                {**step, "criterion": code} if step.get("criterion") == old_code else step
+                for step in rubric.tie_breaks
+            ]
+            rubric.save(update_fields=["tie_breaks"])
+    return criterion
+
+
+def delete_criterion(*, criterion: Criterion, actor) -> None:
+    with transaction.atomic():
+        _lock_rubric(criterion.rubric, actor)
+        rubric = Rubric.objects.select_for_update().get(pk=criterion.rubric_id)
+        if any(step.get("criterion") == criterion.code for step in rubric.tie_breaks):
+            raise DomainError(_("The tie-break chain uses this criterion; change the chain first."))
+        criterion.delete()
+
+
+def move_criterion(*, criterion: Criterion, actor, direction: str) -> Criterion:
+    """Move a criterion one place up or down within its part."""
+    with transaction.atomic():
+        _lock_rubric(criterion.rubric, actor)
+        siblings = list(
+            Criterion.objects.select_for_update()
+            .filter(rubric_id=criterion.rubric_id, part_id=criterion.part_id)
+            .order_by("order", "id")
+        )
+        index = next(i for i, c in enumerate(siblings) if c.pk == criterion.pk)
+        siblings = _swap_with_neighbour(siblings, index, direction)
+        # Criteria are ordered by part first; within a part, number them afresh.
+        for position, item in enumerate(siblings, start=1):
+            if item.order != position:
+                Criterion.objects.filter(pk=item.pk).update(order=position)
+    criterion.refresh_from_db()
+    return criterion
+
+
+def add_penalty_rule(*, part: RubricPart, actor, minutes_over: int, points):
+    """An overtime rule of a part: from `minutes_over` minutes over, `points` come off."""
+    from scoring.models import PenaltyRule
+
+    if not minutes_over or minutes_over < 1:
+        raise DomainError(_("Enter a whole number of minutes from 1."), field="minutes_over")
+    points = _setup_decimal(points, "points")
+    if points <= 0:
+        raise DomainError(_("The points deducted are more than 0."), field="points")
+    with transaction.atomic():
+        _lock_rubric(part.rubric, actor)
+        if PenaltyRule.objects.filter(part=part, minutes_over=minutes_over).exists():
+            raise DomainError(
+                _("This part already has a rule from this many minutes over."),
+                field="minutes_over",
+            )
+        rule = PenaltyRule(part=part, minutes_over=minutes_over, points=points)
+        _refuse_invalid_model_fields(rule, exclude=["part"])
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError as error:
+            raise DomainError(
+                _("This part already has a rule from this many minutes over."),
+                field="minutes_over",
+            ) from error
+    return rule
+
+
+def delete_penalty_rule(*, rule, actor) -> None:
+    with transaction.atomic():
+        _lock_rubric(rule.part.rubric, actor)
+        rule.delete()
+
+
+PRIZE_TIER_ORDER = {
+    Prize.Tier.FIRST: 1,
+    Prize.Tier.SECOND: 2,
+    Prize.Tier.THIRD: 3,
+    Prize.Tier.CONSOLATION: 4,
+}
+
+
+def _check_prize_order(prizes: list[Prize]) -> None:
+    """Prizes are given down the ranking in their order: a first prize before a second."""
+    ranked = sorted((p for p in prizes if p.tier in PRIZE_TIER_ORDER), key=lambda p: p.order)
+    tiers = [PRIZE_TIER_ORDER[p.tier] for p in ranked]
+    if tiers != sorted(tiers):
+        raise DomainError(
+            _(
+                "Prizes are given down the ranking in their order: a first prize comes before "
+                "a second prize, a second before a third, a third before a consolation prize."
+            ),
+            field="order",
+        )
+
+
+def _refuse_awarded(prize: Prize, message: str) -> None:
+    count = prize.awards.count()
+    if count:
+        raise DomainError(
+            message
+            + " "
+            + ngettext(
+                "It has been awarded %(count)d time.",
+                "It has been awarded %(count)d times.",
+                count,
+            )
+            % {"count": count}
+        )
+
+
+def save_prize(
+    *,
+    contest: Contest,
+    actor,
+    name: str,
+    tier: str,
+    quota: int = 1,
+    min_score=None,
+    part: RubricPart | None = None,
+    order: int | None = None,
+    prize: Prize | None = None,
+) -> Prize:
+    """Add a prize to the contest, or change one not yet awarded. A special prize goes to
+    the best score in a part of a round's rubric."""
+    require_role(actor, contest, Role.ORGANISER)
+    if prize is not None and prize.contest_id != contest.pk:
+        raise DomainError(_("This prize belongs to another contest."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("The prize needs a name."), field="name")
+    if tier not in Prize.Tier.values:
+        raise DomainError(_("Choose one of the listed tiers."), field="tier")
+    if not quota or quota < 1:
+        raise DomainError(_("A prize goes to at least 1 entry."), field="quota")
+    min_score = _setup_decimal(min_score, "min_score", required=False)
+    if min_score is not None and min_score < 0:
+        raise DomainError(_("Enter 0 or more."), field="min_score")
+    if tier == Prize.Tier.SPECIAL and part is None:
+        raise DomainError(_("Choose the part a special prize is given for."), field="part")
+    if tier != Prize.Tier.SPECIAL and part is not None:
+        raise DomainError(_("Only a special prize is given for a part."), field="part")
+    if part is not None and part.rubric.round.contest_id != contest.pk:
+        raise DomainError(_("Choose a part of a round of this contest."), field="part")
+    if order is not None and order < 1:
+        raise DomainError(_("The order is a number from 1."), field="order")
+    with transaction.atomic():
+        Contest.objects.select_for_update().get(pk=contest.pk)
+        prizes = {p.pk: p for p in Prize.objects.filter(contest=contest)}
+        if prize is None:
+            prize = Prize(contest=contest)
+            if order is None:
+                order = max((p.order for p in prizes.values()), default=0) + 1
+        else:
+            prize = prizes[prize.pk]
+            _refuse_awarded(prize, _("This prize can no longer change."))
+            order = order or prize.order
+        if any(p.name.lower() == name.lower() for p in prizes.values() if p.pk != prize.pk):
+            raise DomainError(_("The contest already has a prize of this name."), field="name")
+        if any(p.order == order for p in prizes.values() if p.pk != prize.pk):
+            raise DomainError(_("Another prize comes at this place in the order."), field="order")
+        prize.name, prize.tier, prize.quota = name, tier, quota
+        prize.min_score, prize.part, prize.order = min_score, part, order
+        _check_prize_order([p for p in prizes.values() if p.pk != prize.pk] + [prize])
+        _refuse_invalid_model_fields(prize, exclude=["contest", "part"])
+        try:
+            with transaction.atomic():
+                prize.save()
+        except IntegrityError as error:
+            raise DomainError(
+                _("The contest already has a prize of this name or at this place."),
+                field="name",
+            ) from error
+    return prize
+
+
+def delete_prize(*, prize: Prize, actor) -> None:
+    """Remove a prize that has never been awarded (awards keep their prize for the record)."""
+    require_role(actor, prize.contest, Role.ORGANISER)
+    with transaction.atomic():
+        locked = Prize.objects.select_for_update().get(pk=prize.pk)
+        _refuse_awarded(locked, _("This prize cannot be deleted."))
+        locked.delete()
