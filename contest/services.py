@@ -470,18 +470,12 @@ def _presenter_account(person: Person, contest: Contest) -> None:
         user = User.objects.create_user(username=person.email, email=person.email)
         person.user = user
         person.save(update_fields=["user"])
-        link = reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
+        url = _set_password_url(user)
         transaction.on_commit(
             lambda: send_mail(
                 _("Your HoiThi account for %(contest)s") % {"contest": contest.name},
                 _("Set your password here to see your slot and download your certificate: %(url)s")
-                % {"url": settings.SITE_URL + link},
+                % {"url": url},
                 None,
                 [person.email],
                 fail_silently=True,
