@@ -1,6 +1,6 @@
 from django import forms
 
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -27,3 +27,20 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
                 )
             )
             form.add_error(field if field in form.fields else None, text)
+
+
+class DeleteForm(forms.Form):
+    """The delete button of an edit page; a refusal shows as this form's error."""
+
+
+def save_through(form: forms.Form, service, *args, **kwargs):
+    """Run a service for a valid form: its result (True when it returns nothing), or None
+    with the refusal on the form. A permission refusal is not a form error: it goes on up as
+    a 403."""
+    try:
+        return service(*args, **kwargs) or True
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None

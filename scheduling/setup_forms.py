@@ -36,7 +36,3 @@ class RoomForm(forms.Form):
                 "available_until": room.available_until,
             },
         )
-
-
-class DeleteForm(forms.Form):
-    """The delete button of an edit page; a refusal shows as this form's error."""

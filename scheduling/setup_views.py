@@ -8,31 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError, NotAllowed
-from config.forms import add_domain_error
+from config.forms import DeleteForm, save_through
 from contest.models import Contest
 from contest.selectors import is_organiser
 from scheduling import services
 from scheduling.models import Room
-from scheduling.setup_forms import DeleteForm, RoomForm
+from scheduling.setup_forms import RoomForm
 
 
 def _require_organiser(request, contest: Contest) -> None:
     if not is_organiser(request.user, contest):
         raise PermissionDenied
-
-
-def _call(form, service, **kwargs) -> bool:
-    """Run a service for a valid form; False with the refusal on the form. A permission
-    refusal is not a form error: it goes on up as a 403."""
-    try:
-        service(**kwargs)
-    except NotAllowed:
-        raise
-    except DomainError as error:
-        add_domain_error(form, error)
-        return False
-    return True
 
 
 @login_required
@@ -41,7 +27,7 @@ def room_list(request, slug):
     _require_organiser(request, contest)
     form = RoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form, services.save_room, contest=contest, actor=request.user, **form.cleaned_data
         ):
             messages.success(request, _("The room is added."))
@@ -73,7 +59,7 @@ def room_edit(request, pk):
     room = _organiser_room(request, pk)
     form = RoomForm.for_room(room, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form,
             services.save_room,
             contest=room.contest,
@@ -91,7 +77,7 @@ def room_edit(request, pk):
 def room_delete(request, pk):
     room = _organiser_room(request, pk)
     delete_form = DeleteForm(request.POST)
-    if delete_form.is_valid() and _call(
+    if delete_form.is_valid() and save_through(
         delete_form, services.delete_room, room=room, actor=request.user
     ):
         messages.success(request, _("The room is deleted."))

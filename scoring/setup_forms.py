@@ -261,7 +261,3 @@ class PrizeForm(forms.Form):
                 "order": prize.order,
             },
         )
-
-
-class DeleteForm(forms.Form):
-    """The delete button of an edit page; a refusal shows as this form's error."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError, NotAllowed
-from config.forms import add_domain_error
+from config.forms import DeleteForm, save_through
 from contest.models import Contest
 from contest.selectors import is_organiser
 from scheduling import services as scheduling_services
@@ -23,7 +23,6 @@ from scoring import services
 from scoring.models import Criterion, PenaltyRule, Prize, Rubric, RubricPart
 from scoring.setup_forms import (
     CriterionForm,
-    DeleteForm,
     NewRoundForm,
     PartForm,
     PenaltyRuleForm,
@@ -38,18 +37,6 @@ EDIT_TEMPLATE = "scoring/setup/edit.html"
 def _require_organiser(request, contest: Contest) -> None:
     if not is_organiser(request.user, contest):
         raise PermissionDenied
-
-
-def _call(form, service, *args, **kwargs):
-    """Run a service for a valid form: its result, or None with the refusal on the form.
-    A permission refusal is not a form error: it goes on up as a 403."""
-    try:
-        return service(*args, **kwargs) or True
-    except NotAllowed:
-        raise
-    except DomainError as error:
-        add_domain_error(form, error)
-        return None
 
 
 def _rubric_url(round_id: int, anchor: str = "") -> str:
@@ -70,7 +57,7 @@ def round_list(request, slug):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        round = _call(
+        round = save_through(
             form,
             services.create_round_with_rubric,
             contest=contest,
@@ -109,7 +96,7 @@ def round_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call(
+        if save_through(
             form,
             scheduling_services.update_round,
             round=round,
@@ -161,19 +148,21 @@ def _rubric_action(request, rubric: Rubric, action: str, forms: dict):
         form = forms["settings_form"]
         if form.is_valid():
             data = form.cleaned_data
-            if _call(form, services.update_rubric_settings, rubric=rubric, actor=user, **data):
+            if save_through(
+                form, services.update_rubric_settings, rubric=rubric, actor=user, **data
+            ):
                 messages.success(request, _("The rubric's method is saved."))
                 return "settings"
     elif action == "add_part":
         form = forms["part_form"]
-        if form.is_valid() and _call(
+        if form.is_valid() and save_through(
             form, services.save_rubric_part, rubric=rubric, actor=user, **form.cleaned_data
         ):
             messages.success(request, _("The part is added."))
             return "parts"
     elif action == "add_criterion":
         form = forms["criterion_form"]
-        if form.is_valid() and _call(
+        if form.is_valid() and save_through(
             form,
             services.save_criterion,
             rubric=rubric,
@@ -184,7 +173,7 @@ def _rubric_action(request, rubric: Rubric, action: str, forms: dict):
             return "parts"
     elif action == "add_rule":
         form = forms["rule_form"]
-        if form.is_valid() and _call(
+        if form.is_valid() and save_through(
             form, services.add_penalty_rule, actor=user, **form.cleaned_data
         ):
             messages.success(request, _("The overtime rule is added."))
@@ -266,7 +255,7 @@ def part_edit(request, pk):
     round = part.rubric.round
     form = PartForm(request.POST or None, initial={"name": part.name, "minutes": part.minutes})
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form,
             services.save_rubric_part,
             rubric=part.rubric,
@@ -297,7 +286,7 @@ def criterion_edit(request, pk):
     round = criterion.rubric.round
     form = CriterionForm.for_criterion(criterion, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form,
             services.save_criterion,
             rubric=criterion.rubric,
@@ -420,7 +409,7 @@ def prize_list(request, slug):
     _require_organiser(request, contest)
     form = PrizeForm(request.POST or None, contest=contest)
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form, services.save_prize, contest=contest, actor=request.user, **form.cleaned_data
         ):
             messages.success(request, _("The prize is added."))
@@ -468,7 +457,7 @@ def prize_edit(request, pk):
     prize = _organiser_prize(request, pk)
     form = PrizeForm.for_prize(prize, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _call(
+        if save_through(
             form,
             services.save_prize,
             contest=prize.contest,
@@ -486,7 +475,7 @@ def prize_edit(request, pk):
 def prize_delete(request, pk):
     prize = _organiser_prize(request, pk)
     delete_form = DeleteForm(request.POST)
-    if delete_form.is_valid() and _call(
+    if delete_form.is_valid() and save_through(
         delete_form, services.delete_prize, prize=prize, actor=request.user
     ):
         messages.success(request, _("The prize is deleted."))
