@@ -46,13 +46,6 @@ def _with_standings(rankings: QuerySet[Ranking]) -> QuerySet[Ranking]:
     )
 
 
-def published_rankings(contest: Contest) -> QuerySet[Ranking]:
-    """What the public may see: the published snapshot of each round, with standings."""
-    return _with_standings(
-        Ranking.objects.filter(round__contest=contest, is_published=True)
-    ).order_by("round__sequence")
-
-
 def rankings_for_review(round: Round) -> QuerySet[Ranking]:
     return _with_standings(Ranking.objects.filter(round=round)).order_by("-version")
 
