@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -499,8 +500,13 @@ def compute_ranking(*, round: Round) -> Ranking:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Every read below sees one snapshot of the sheets: the fingerprint stored with the
         # ranking then describes exactly the marks it was computed from.
-        with transaction.atomic(), cyclic_gc_paused():
-            connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with transaction.atomic(), cyclic_gc_paused(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # A snapshot is derived data: should the server crash in the instant before its
+            # commit reaches the disk, the reconciler computes it again from the sheets. Not
+            # waiting for that flush saves a fifth of a large round's recompute. Publishing
+            # commits synchronously, which flushes every earlier commit with it.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
             return _compute_ranking(round, rubric, specs, in_parallel=True)
     with transaction.atomic(), cyclic_gc_paused():
         return _compute_ranking(round, rubric, specs)
@@ -585,7 +591,9 @@ def _compute_ranking(
     )
     _insert_standings(
         ranking,
-        [
+        # A generator: on PostgreSQL the server stores the first standings while the rest
+        # are still being written out.
+        (
             {
                 "entry_id": int(r.entry),
                 "rank": str(r.rank),
@@ -594,12 +602,12 @@ def _compute_ranking(
                 "details": _standing_details(r, not_counted.get(int(r.entry), {})),
             }
             for r in result.standings
-        ],
+        ),
     )
     return ranking
 
 
-def _insert_standings(ranking: Ranking, rows: list[dict]) -> None:
+def _insert_standings(ranking: Ranking, rows: Iterable[dict]) -> None:
     if connection.vendor != "postgresql":
         Standing.objects.bulk_create(Standing(ranking=ranking, **row) for row in rows)
         return
