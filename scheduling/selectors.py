@@ -1,13 +1,16 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from config import rows
 from config.errors import NotAllowed
-from contest.models import Membership, Role
+from contest.models import Entry, Membership, Role
 from contest.selectors import roles_of
 from scheduling import checks, timing
 from scheduling.assignment import JudgeInfo, PanelNeed, Sitting
@@ -58,22 +61,40 @@ def running_order_for_judge(
 
 def slot_for_judging(user: AbstractBaseUser, round_id: int, entry_id: int) -> Slot | None:
     """The slot through which this judge may score this entry in this round, if any. One query
-    (the judges' hot path): the slot with its session, round and entry, and the unit of the
-    judge's seat on the session's panel, read from the very seat row the filter matched."""
+    (the judges' hot path, in SQL of its own: compiling it as an ORM query cost more than
+    running it): the slot with its session, round and entry, and the unit of the judge's seat
+    on the session's panel, read from the very seat row the join matched."""
     if not user.is_authenticated:
         return None
-    slot = (
-        Slot.objects.select_related("session", "entry", "round")
-        .filter(round_id=round_id, entry_id=entry_id, session__panel__seats__judge=user)
-        .annotate(seat_unit_id=F("session__panel__seats__unit_id"))
-        .first()
-    )
-    if slot is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_slot_for_judging_sql(), [user.pk, round_id, entry_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    if slot.seat_unit_id and slot.seat_unit_id == slot.entry.unit_id:
+    slot, session, entry, round = rows.instances(row, Slot, Session, Entry, Round)
+    slot.session, slot.entry, slot.round = session, entry, round
+    slot.seat_unit_id = row[-1]
+    if slot.seat_unit_id and slot.seat_unit_id == entry.unit_id:
         return None
     slot.judging_for = (user.pk, slot.round_id, slot.entry_id)  # what was checked, and for whom
     return slot
+
+
+@cache
+def _slot_for_judging_sql() -> str:  # built once, when first needed (the models are loaded)
+    return f"""
+        SELECT {rows.columns(Slot, "slot")}, {rows.columns(Session, "sess")},
+               {rows.columns(Entry, "ent")}, {rows.columns(Round, "rnd")}, seat.unit_id
+        FROM {rows.table(Slot)} AS slot
+        JOIN {rows.table(Session)} AS sess ON sess.id = slot.session_id
+        JOIN {rows.table(PanelSeat)} AS seat
+             ON seat.panel_id = sess.panel_id AND seat.judge_id = %s
+        JOIN {rows.table(Entry)} AS ent ON ent.id = slot.entry_id
+        JOIN {rows.table(Round)} AS rnd ON rnd.id = slot.round_id
+        WHERE slot.round_id = %s AND slot.entry_id = %s
+        ORDER BY slot.id
+        LIMIT 1
+    """
 
 
 def heads_panel(user: AbstractBaseUser, session: Session) -> bool:
