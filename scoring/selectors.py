@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 
 import orjson
@@ -13,6 +14,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import rows
 from config.errors import NotAllowed
 from contest.models import Contest, Entry
 from scheduling.models import PanelSeat, Round, Slot
@@ -61,6 +63,25 @@ def sheets_of_judge(judge, round: Round) -> QuerySet[ScoreSheet]:
         .prefetch_related("marks__criterion")
         .order_by("entry_id")
     )
+
+
+def criteria_of_round(round_id: int) -> list[Criterion]:
+    """The criteria of the round's rubric, in rubric order. In SQL of its own: it is read on
+    every sheet a judge writes, and compiling the ORM query cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_criteria_of_round_sql(), [round_id])
+        return [rows.instances(row, Criterion)[0] for row in cursor.fetchall()]
+
+
+@cache
+def _criteria_of_round_sql() -> str:  # built once, when first needed (the models are loaded)
+    return f"""
+        SELECT {rows.columns(Criterion, "criterion")}
+        FROM {rows.table(Criterion)} AS criterion
+        JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id
+        WHERE rubric.round_id = %s
+        ORDER BY criterion."order", criterion.id
+    """
 
 
 # Sheets that count in rankings; drafts never do.

@@ -1,5 +1,6 @@
 """Writes of the scoring app: score sheets, ranking snapshots, publication and awards."""
 
+import functools
 import re
 import time
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import rows
 from config.errors import DomainError, NotAllowed, StaleVersion
 from config.memory import cyclic_gc_paused
 from contest.models import (
@@ -188,7 +190,10 @@ def _record_submission(
         after=after if after is not None else _sheet_state(sheet),
         reason=reason,
     )
-    round_id = sheet.round_id
+    _queue_ranking_on_commit(sheet.round_id)
+
+
+def _queue_ranking_on_commit(round_id: int) -> None:
     # robust: if the broker is down the sheet is still saved; the beat reconciler
     # recomputes the round once the broker is back.
     transaction.on_commit(lambda: queue_ranking(round_id), robust=True)
@@ -217,7 +222,7 @@ def save_score_sheet(
 
 
 def _criteria_of(round: Round) -> list[Criterion]:
-    criteria = list(Criterion.objects.filter(rubric__round=round))
+    criteria = selectors.criteria_of_round(round.pk)
     if not criteria:
         raise DomainError(_("This round has no rubric yet."))
     return criteria
@@ -239,7 +244,14 @@ def _write_sheet(
     try:
         with transaction.atomic():
             sheet = None
-            if expected_version in (None, 1):  # a sheet not yet created is at version 1
+            first_write = expected_version in (None, 1)  # a sheet not yet created: version 1
+            if first_write and connection.vendor == "postgresql":
+                sheet = _insert_first_write(
+                    judge, round, entry, values, submit=submit, actor=actor, reason=reason, now=now
+                )
+                if sheet is not None:
+                    return sheet
+            elif first_write:
                 sheet = _create_written_sheet(judge, round, entry, submit=submit, now=now)
             new = sheet is not None
             if not new:
@@ -277,6 +289,102 @@ def _write_sheet(
 
 
 MARK_QUANTUM = Decimal("0.01")  # Mark.value's decimal places
+
+
+def _insert_first_write(
+    judge, round: Round, entry: Entry, values: dict, *, submit: bool, actor, reason: str, now
+) -> ScoreSheet | None:
+    """PostgreSQL: the judge's first write of this sheet (the hot path of contest day) in one
+    statement: the sheet row, inserted already written (version 2, the version a
+    created-then-written sheet reaches) and only while the round is still open, its marks and,
+    when submitted, its audit event. None when the sheet exists already or the round is no
+    longer open: nothing was written, and the caller takes the general path."""
+    status = ScoreSheet.Status.SUBMITTED if submit else ScoreSheet.Status.DRAFT
+    participation = ScoreSheet.Participation.SCORED
+    submitted_at = now if submit else None
+    marks = {criterion: value.quantize(MARK_QUANTUM) for criterion, value in values.items()}
+    after = {
+        "status": status,
+        "participation": participation,
+        "marks": {criterion.code: str(value) for criterion, value in marks.items()},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _first_write_sql(),
+            [
+                round.pk,
+                entry.pk,
+                judge.pk,
+                status,
+                participation,
+                now,
+                now,
+                submitted_at,
+                round.pk,
+                Round.Status.OPEN,
+                [criterion.pk for criterion in marks],
+                list(marks.values()),
+                actor.pk,
+                ScoreSheetEvent.Action.SUBMITTED,
+                now,
+                orjson.dumps(after).decode(),
+                reason,
+                submit,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    sheet_id, mark_ids = row
+    sheet = ScoreSheet(
+        pk=sheet_id,
+        round=round,
+        entry=entry,
+        judge=judge,
+        status=status,
+        participation=participation,
+        version=2,
+        created_at=now,
+        updated_at=now,
+        submitted_at=submitted_at,
+    )
+    id_of = dict(mark_ids or [])  # criterion id -> mark id
+    sheet._prefetched_objects_cache = {
+        "marks": [
+            Mark(pk=id_of[criterion.pk], sheet=sheet, criterion=criterion, value=value)
+            for criterion, value in marks.items()
+        ]
+    }
+    if submit:
+        _queue_ranking_on_commit(round.pk)
+    return sheet
+
+
+@functools.cache
+def _first_write_sql() -> str:  # built once, when first needed (the models are loaded)
+    sheets, marks = rows.table(ScoreSheet), rows.table(Mark)
+    return f"""
+        WITH sheet AS (
+            INSERT INTO {sheets} (round_id, entry_id, judge_id, status, participation,
+                                  version, created_at, updated_at, submitted_at)
+            SELECT %s, %s, %s, %s, %s, 2, %s, %s, %s
+            WHERE EXISTS (SELECT 1 FROM {rows.table(Round)} WHERE id = %s AND status = %s)
+            ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING
+            RETURNING id
+        ), mark AS (
+            INSERT INTO {marks} (sheet_id, criterion_id, value)
+            SELECT sheet.id, given.criterion_id, given.value
+            FROM sheet, unnest(%s::bigint[], %s::numeric[]) AS given(criterion_id, value)
+            RETURNING id, criterion_id
+        ), event AS (
+            INSERT INTO {rows.table(ScoreSheetEvent)}
+                (sheet_id, actor_id, action, at, before, after, reason)
+            SELECT sheet.id, %s, %s, %s, NULL, %s::jsonb, %s FROM sheet WHERE %s
+            RETURNING id
+        )
+        SELECT sheet.id, (SELECT array_agg(ARRAY[mark.criterion_id, mark.id]) FROM mark)
+        FROM sheet
+    """
 
 
 def _create_written_sheet(
