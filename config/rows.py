@@ -28,8 +28,8 @@ def instances(row: tuple, *models: type[Model]) -> list[Model]:
     for model in models:
         width, converters = _reading(model)
         values = list(row[start : start + width])
-        for index, field, convert in converters:
-            values[index] = convert(values[index], field, connection)
+        for index, column, convert in converters:
+            values[index] = convert(values[index], column, connection)
         made.append(model.from_db(connection.alias, None, values))
         start += width
     return made
@@ -38,14 +38,15 @@ def instances(row: tuple, *models: type[Model]) -> list[Model]:
 @cache
 def _reading(model: type[Model]) -> tuple[int, list]:
     """The model's column count, and the converters the ORM would apply to its columns (e.g.
-    a JSON column's text to Python objects); most columns come from the driver as they are."""
+    a JSON column's text to Python objects, or SQLite's text to datetimes), each with the
+    column expression it is called with; most columns come from the driver as they are."""
     fields = model._meta.concrete_fields
-    converters = [
-        (index, field, convert)
-        for index, field in enumerate(fields)
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
         for convert in [
-            *connection.ops.get_db_converters(field.get_col(model._meta.db_table)),
+            *connection.ops.get_db_converters(column),
             *field.get_db_converters(connection),
-        ]
-    ]
+        ]:
+            converters.append((index, column, convert))
     return len(fields), converters

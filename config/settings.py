@@ -182,6 +182,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HoiThi <no-reply@hoit
 # Bodies larger than this are refused with 400 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+AUTHENTICATION_BACKENDS = ["contest.auth.UserBackend"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -251,7 +251,7 @@ def link_login(request, token):
     link = services.use_login_link(token)
     if link is None:
         return render(request, "contest/link_invalid.html", status=404)
-    login(request, link.membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, link.membership.user, backend="contest.auth.UserBackend")
     request.session[LOGIN_LINK_SESSION_KEY] = link.pk
     return redirect("judge-home")
 

@@ -24,12 +24,16 @@ class ScoreSheetInputSerializer(serializers.Serializer):
         return value
 
 
-class ScoreSheetSerializer(serializers.ModelSerializer):
+class ScoreSheetSerializer(serializers.Serializer):
+    # Declared, not a ModelSerializer: it answers every write of a tablet, and building a
+    # ModelSerializer's fields from the model on each instance cost more than the rest of it.
+    id = serializers.IntegerField(read_only=True)
+    round = serializers.IntegerField(source="round_id", read_only=True)
+    entry = serializers.IntegerField(source="entry_id", read_only=True)
+    status = serializers.ChoiceField(choices=ScoreSheet.Status.choices, read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
     marks = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ScoreSheet
-        fields = ["id", "round", "entry", "status", "version", "submitted_at", "marks"]
 
     def get_marks(self, sheet) -> dict[str, str]:
         return {mark.criterion.code: str(mark.value) for mark in sheet.marks.all()}
