@@ -295,33 +295,21 @@ def _insert_first_write(
     judge, round: Round, entry: Entry, values: dict, *, submit: bool, actor, reason: str, now
 ) -> ScoreSheet | None:
     """PostgreSQL: the judge's first write of this sheet (the hot path of contest day) in one
-    statement: the sheet row, inserted already written (version 2, the version a
-    created-then-written sheet reaches) and only while the round is still open, its marks and,
-    when submitted, its audit event. None when the sheet exists already or the round is no
-    longer open: nothing was written, and the caller takes the general path."""
-    status = ScoreSheet.Status.SUBMITTED if submit else ScoreSheet.Status.DRAFT
-    participation = ScoreSheet.Participation.SCORED
-    submitted_at = now if submit else None
+    statement: the sheet row (see _first_sheet_insert), its marks and, when submitted, its
+    audit event. None when the sheet exists already or the round is no longer open: nothing
+    was written, and the caller takes the general path."""
+    sheet = _first_sheet(judge, round, entry, submit=submit, now=now)
     marks = {criterion: value.quantize(MARK_QUANTUM) for criterion, value in values.items()}
     after = {
-        "status": status,
-        "participation": participation,
+        "status": sheet.status,
+        "participation": sheet.participation,
         "marks": {criterion.code: str(value) for criterion, value in marks.items()},
     }
     with connection.cursor() as cursor:
         cursor.execute(
             _first_write_sql(),
             [
-                round.pk,
-                entry.pk,
-                judge.pk,
-                status,
-                participation,
-                now,
-                now,
-                submitted_at,
-                round.pk,
-                Round.Status.OPEN,
+                *_first_sheet_params(sheet),
                 [criterion.pk for criterion in marks],
                 list(marks.values()),
                 actor.pk,
@@ -335,19 +323,7 @@ def _insert_first_write(
         row = cursor.fetchone()
     if row is None:
         return None
-    sheet_id, mark_ids = row
-    sheet = ScoreSheet(
-        pk=sheet_id,
-        round=round,
-        entry=entry,
-        judge=judge,
-        status=status,
-        participation=participation,
-        version=2,
-        created_at=now,
-        updated_at=now,
-        submitted_at=submitted_at,
-    )
+    sheet.pk, mark_ids = row
     id_of = dict(mark_ids or [])  # criterion id -> mark id
     sheet._prefetched_objects_cache = {
         "marks": [
@@ -362,17 +338,9 @@ def _insert_first_write(
 
 @functools.cache
 def _first_write_sql() -> str:  # built once, when first needed (the models are loaded)
-    sheets, marks = rows.table(ScoreSheet), rows.table(Mark)
     return f"""
-        WITH sheet AS (
-            INSERT INTO {sheets} (round_id, entry_id, judge_id, status, participation,
-                                  version, created_at, updated_at, submitted_at)
-            SELECT %s, %s, %s, %s, %s, 2, %s, %s, %s
-            WHERE EXISTS (SELECT 1 FROM {rows.table(Round)} WHERE id = %s AND status = %s)
-            ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING
-            RETURNING id
-        ), mark AS (
-            INSERT INTO {marks} (sheet_id, criterion_id, value)
+        WITH sheet AS ({_first_sheet_insert()}), mark AS (
+            INSERT INTO {rows.table(Mark)} (sheet_id, criterion_id, value)
             SELECT sheet.id, given.criterion_id, given.value
             FROM sheet, unnest(%s::bigint[], %s::numeric[]) AS given(criterion_id, value)
             RETURNING id, criterion_id
@@ -390,50 +358,62 @@ def _first_write_sql() -> str:  # built once, when first needed (the models are 
 def _create_written_sheet(
     judge, round: Round, entry: Entry, *, submit: bool, now
 ) -> ScoreSheet | None:
-    """The judge's first write of this sheet, in one statement: the sheet row is inserted
-    already written (version 2, the version a created-then-written sheet reaches), row-locked
-    by its insertion, and only while the round is still open. None when the sheet exists
-    already or the round is no longer open: the caller then takes the general path."""
-    status = ScoreSheet.Status.SUBMITTED if submit else ScoreSheet.Status.DRAFT
-    participation = ScoreSheet.Participation.SCORED
-    submitted_at = now if submit else None
-    sheet_table = connection.ops.quote_name(ScoreSheet._meta.db_table)
-    round_table = connection.ops.quote_name(Round._meta.db_table)
+    """The judge's first write of this sheet, in one statement (see _first_sheet_insert),
+    row-locked by its insertion. None when the sheet exists already or the round is no longer
+    open: the caller then takes the general path."""
+    sheet = _first_sheet(judge, round, entry, submit=submit, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {sheet_table} (round_id, entry_id, judge_id, status, participation, "
-            "version, created_at, updated_at, submitted_at) "
-            "SELECT %s, %s, %s, %s, %s, 2, %s, %s, %s "
-            f"WHERE EXISTS (SELECT 1 FROM {round_table} WHERE id = %s AND status = %s) "
-            "ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING RETURNING id",
-            [
-                round.pk,
-                entry.pk,
-                judge.pk,
-                status,
-                participation,
-                now,
-                now,
-                submitted_at,
-                round.pk,
-                Round.Status.OPEN,
-            ],
-        )
+        cursor.execute(_first_sheet_insert(), _first_sheet_params(sheet))
         row = cursor.fetchone()
     if row is None:
         return None
+    (sheet.pk,) = row
+    return sheet
+
+
+def _first_sheet(judge, round: Round, entry: Entry, *, submit: bool, now) -> ScoreSheet:
+    """The sheet a judge's first write creates: already written, at version 2 (the version a
+    created-then-written sheet reaches)."""
     return ScoreSheet(
-        pk=row[0],
         round=round,
         entry=entry,
         judge=judge,
-        status=status,
-        participation=participation,
+        status=ScoreSheet.Status.SUBMITTED if submit else ScoreSheet.Status.DRAFT,
+        participation=ScoreSheet.Participation.SCORED,
         version=2,
         created_at=now,
         updated_at=now,
-        submitted_at=submitted_at,
+        submitted_at=now if submit else None,
     )
+
+
+@functools.cache
+def _first_sheet_insert() -> str:
+    """Insert the first sheet (parameters: _first_sheet_params) only while the round is still
+    open, and nothing when the judge's sheet exists already; returns the new sheet's id."""
+    return (
+        f"INSERT INTO {rows.table(ScoreSheet)} (round_id, entry_id, judge_id, status, "
+        "participation, version, created_at, updated_at, submitted_at) "
+        "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s "
+        f"WHERE EXISTS (SELECT 1 FROM {rows.table(Round)} WHERE id = %s AND status = %s) "
+        "ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING RETURNING id"
+    )
+
+
+def _first_sheet_params(sheet: ScoreSheet) -> list:
+    return [
+        sheet.round_id,
+        sheet.entry_id,
+        sheet.judge_id,
+        sheet.status,
+        sheet.participation,
+        sheet.version,
+        sheet.created_at,
+        sheet.updated_at,
+        sheet.submitted_at,
+        sheet.round_id,
+        Round.Status.OPEN,
+    ]
 
 
 def enter_paper_sheet(*, secretary, round: Round, entry: Entry, judge, marks: dict) -> PaperSheet:
