@@ -58,6 +58,7 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
 bench: $(STAMP)
 	@psql "$$(echo $(BENCH_DATABASE_URL) | sed 's#/[^/]*$$#/postgres#')" -tc "SELECT 1 FROM pg_database WHERE datname = '$$(basename $(BENCH_DATABASE_URL))'" | grep -q 1 \
 	  || psql "$$(echo $(BENCH_DATABASE_URL) | sed 's#/[^/]*$$#/postgres#')" -c "CREATE DATABASE $$(basename $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} $(BIN)/python -m tests.bench $(ONLY)
 
 worker: $(STAMP)
