@@ -4,7 +4,8 @@ to be killed in the middle of a chunk.
 
 Environment: HOITHI_TEST_QUEUE (the queue, also the default for the tasks the worker sends),
 HOITHI_TEST_CHUNK_SIZE, HOITHI_TEST_RENDER_DELAY (seconds per certificate), HOITHI_TEST_BUSY_DIR
-(a file named after the pid of each process while it renders)."""
+(a file named after the pid of each process while it renders or ranks), HOITHI_TEST_RANKING_DELAY
+(seconds a ranking waits, computed but not yet committed, the first time it is computed)."""
 
 import os
 import time
@@ -19,6 +20,7 @@ from django.conf import settings  # noqa: E402
 
 from certificates import render  # noqa: E402
 from config.celery import app  # noqa: E402
+from scoring import services as scoring_services  # noqa: E402
 
 app.conf["CELERY_TASK_DEFAULT_QUEUE"] = os.environ["HOITHI_TEST_QUEUE"]
 settings.CERTIFICATE_RENDER_CHUNK_SIZE = int(os.environ.get("HOITHI_TEST_CHUNK_SIZE", "100"))
@@ -40,5 +42,22 @@ def _slow_render(items):
 
 
 render.render_certificate_pdfs = _slow_render
+
+_compute = scoring_services._compute_ranking
+_ranking_delay = float(os.environ.get("HOITHI_TEST_RANKING_DELAY", "0"))
+
+
+def _slow_compute(*args, **kwargs):
+    ranking = _compute(*args, **kwargs)
+    marker = _busy / f"ranking-{os.getpid()}"
+    if _busy.is_dir() and not (_busy / "ranked-once").exists():
+        # Only the first worker to get here waits: the one the test kills.
+        (_busy / "ranked-once").touch()
+        marker.touch()
+        time.sleep(_ranking_delay)
+    return ranking
+
+
+scoring_services._compute_ranking = _slow_compute
 
 __all__ = ["app"]

@@ -7,6 +7,7 @@ from contest.models import Contest, Entry
 from scheduling import services as scheduling_services
 from scheduling.models import Session
 from scoring import services as scoring_services
+from tests.celery_workers import workers  # noqa: F401  (a fixture)
 from tests.world import World, build_world, session_start
 
 

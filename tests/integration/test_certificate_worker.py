@@ -2,27 +2,20 @@
 batch loses nothing and duplicates nothing, and a batch run twice issues and renders each
 certificate once.
 
-Each test starts `celery worker` subprocesses on the test PostgreSQL database (committed data:
-transactional tests), on a Redis database of their own and a queue of their own, rendering in
-chunks of 3 slowed down to a fraction of a second per certificate (see tests/celery_worker_app.py).
+Each test starts `celery worker` subprocesses (tests/celery_workers.py) rendering in chunks of 3
+slowed down to a fraction of a second per certificate (see tests/celery_worker_app.py).
 """
 
 import hashlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from celery import Celery
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from certificates import services
@@ -84,116 +77,6 @@ def publish_results(world: World, count: int = ENTRIES) -> Ranking:
         if index < len(prizes):
             Award.objects.create(prize=prizes[index], entry=entry, ranking=ranking)
     return ranking
-
-
-class Workers:
-    """`celery worker` subprocesses of one test, and a client sending them tasks."""
-
-    def __init__(self, tmp_path: Path):
-        self.queue = f"test-certificates-{uuid.uuid4().hex}"
-        self.busy = tmp_path / "busy"
-        self.busy.mkdir()
-        self.logs = tmp_path
-        self.redis_url = _redis_url(WORKER_REDIS_DB)
-        self.client = Celery(broker=self.redis_url, backend=self.redis_url)
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self, concurrency: int = 2, **settings_env: str) -> subprocess.Popen:
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            **settings_env,
-            "DATABASE_URL": _database_url(db),
-            "REDIS_URL": self.redis_url,
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "HOITHI_TEST_QUEUE": self.queue,
-            "HOITHI_TEST_CHUNK_SIZE": "3",
-            "HOITHI_TEST_RENDER_DELAY": "0.15",
-            "HOITHI_TEST_BUSY_DIR": str(self.busy),
-        }
-        log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "tests.celery_worker_app",
-                "worker",
-                "--pool=prefork",
-                f"--concurrency={concurrency}",
-                "-Q",
-                self.queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-                f"--hostname={self.queue}-{len(self.processes)}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(process)
-        return process
-
-    def send(self, task: str, *args):
-        return self.client.send_task(
-            f"certificates.tasks.{task}", args=list(args), queue=self.queue
-        )
-
-    def kill(self, process: subprocess.Popen) -> None:
-        """SIGKILL the worker and its pool: nothing gets to clean up."""
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                self.kill(process)
-        with self.client.connection_for_write() as conn:
-            conn.default_channel.client.delete(self.queue)
-
-    def queued(self) -> int:
-        with self.client.connection_for_write() as conn:
-            return conn.default_channel.client.llen(self.queue)
-
-    def wait_until_idle(self, quiet: float = 3.0) -> None:
-        """Until the queue is empty and no certificate has been rendered for `quiet` seconds."""
-        wait_for(lambda: self.queued() == 0, timeout=120)
-        last, since = rendered(), time.monotonic()
-        while time.monotonic() - since < quiet:
-            time.sleep(0.2)
-            if (now := rendered()) != last:
-                last, since = now, time.monotonic()
-
-    def log(self, tail: int | None = 3000) -> str:
-        """The workers' logs: the last ``tail`` characters of each (for a failure message),
-        or all of them."""
-        return "\n".join(
-            path.read_text()[-tail if tail else 0 :]
-            for path in sorted(self.logs.glob("worker-*.log"))
-        )
-
-
-def _redis_url(db: int) -> str:
-    parts = urlsplit(settings.REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
-
-
-def _database_url(db: dict) -> str:
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
-
-
-@pytest.fixture
-def workers(tmp_path):
-    workers = Workers(tmp_path)
-    yield workers
-    workers.stop_all()
 
 
 @pytest.fixture
@@ -274,7 +157,7 @@ def test_the_reconciler_finishes_a_batch_whose_chunks_were_lost(workers, batch):
     assert rendered() < ENTRIES and not batch_done(batch)
 
     workers.start(CELERY_VISIBILITY_TIMEOUT="3600")
-    workers.wait_until_idle()
+    workers.wait_until_idle(rendered)
     assert rendered() < ENTRIES and not batch_done(batch)
 
     long_ago = timezone.now() - timedelta(minutes=31)
