@@ -26,11 +26,9 @@ INK, MUTED, LINE = "#1d1d1f", "#5f6368", "#b0b5bd"
 BAR_FILL = "#37474f"
 ABOVE_FILL, BELOW_FILL = "#00695c", "#c62828"  # judges above / below the panel
 LABEL_CHARACTERS = 30
-# Not display:none, which would hide the numbers from screen readers too.
-VISUALLY_HIDDEN = (
-    "position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
-    "clip:rect(0,0,0,0);white-space:nowrap;border:0"
-)
+# Styled by classes of config/static/css/app.css, never style attributes: the pages' Content-
+# Security-Policy allows none. The table is "visually-hidden", not display:none, which would
+# hide the numbers from screen readers too.
 
 
 @dataclass(frozen=True)
@@ -260,7 +258,7 @@ def _figure(
     rows: list[tuple[str, str]],
 ) -> SafeString:
     table = (
-        f'<table style="{VISUALLY_HIDDEN}"><caption>{escape(title)}</caption>'
+        f'<table class="visually-hidden"><caption>{escape(title)}</caption>'
         f'<thead><tr><th scope="col">{escape(headers[0])}</th>'
         f'<th scope="col">{escape(headers[1])}</th></tr></thead><tbody>'
         + "".join(
@@ -279,15 +277,15 @@ def _figure(
 def _caption(title: str, description: str) -> str:
     """The title and description for sighted readers too (an SVG title shows nowhere)."""
     return (
-        f'<figcaption><div style="font-weight:600">{escape(title)}</div>'
-        f'<div style="color:{MUTED};font-size:.9rem">{escape(description)}</div></figcaption>'
+        f'<figcaption><div class="chart-title">{escape(title)}</div>'
+        f'<div class="chart-description">{escape(description)}</div></figcaption>'
     )
 
 
 def _svg(ident: str, title: str, description: str, height: int, shapes: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(ident)}" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" class="chart-canvas" '
         f'aria-labelledby="{escape(ident)}-title {escape(ident)}-desc" {FONT}>'
         f'<title id="{escape(ident)}-title">{escape(title)}</title>'
         f'<desc id="{escape(ident)}-desc">{escape(description)}</desc>{shapes}</svg>'

@@ -28,7 +28,7 @@ def plain(value) -> str:
 class DecimalText(forms.CharField):
     """A number typed with a decimal point or the Vietnamese decimal comma."""
 
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "style": "width:7rem"})
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "w-7"})
 
     def to_python(self, value):
         text = super().to_python(value).strip()

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import OperationalError
+from playwright.sync_api import expect
 
 from scoring.models import ScoreSheet, ScoreSheetEvent
 from tests.browser_tools import (
@@ -150,9 +151,8 @@ def test_the_running_order_follows_the_stage_and_the_page_weighs_little(
     part = outside_the_event_loop(lambda: world.final.rubric.parts.order_by("order").first().pk)
     head.click(f"[data-testid=timer-start-{part}]")
     head.wait_for_selector(f"[data-testid=timer-{part}] .clock[data-running='1']")
-    head.wait_for_function(
-        f"document.querySelector('[data-testid=timer-{part}] .clock').textContent !== '0:00'"
-    )
+    # Locators, not wait_for_function: the page's CSP forbids evaluating a string.
+    expect(head.locator(f"[data-testid=timer-{part}] .clock")).not_to_have_text("0:00")
     head.click(f"[data-testid=timer-stop-{part}]")
     head.wait_for_selector(f"[data-testid=timer-{part}] .clock[data-running='0']")
     head.screenshot(path=str(artifacts_dir / "head-judge-console-1024x768.png"))

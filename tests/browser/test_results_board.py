@@ -2,6 +2,7 @@
 shows the ceremony one prize at a time as the organiser's remote steps through it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from scoring import services
 from tests.browser_tools import outside_the_event_loop
@@ -26,7 +27,7 @@ def test_the_board_follows_a_publish_and_the_ceremony(live_server, browser, eage
     board.goto(f"{live_server.url}/board/{world.contest.slug}/")
     body = board.locator("[data-testid=board-body]")
     assert body.locator(".board-waiting").count() == 1
-    board.wait_for_function("document.getElementById('board').dataset.polled")
+    board.wait_for_selector("#board[data-polled]", state="attached")
     assert board.locator("[data-testid=board-standings]").count() == 0
 
     outside_the_event_loop(
@@ -66,9 +67,8 @@ def test_the_board_follows_a_publish_and_the_ceremony(live_server, browser, eage
     outside_the_event_loop(
         lambda: services.reveal_next_prize(ranking=ranking, actor=world.organiser, step=1)
     )
-    board.wait_for_function(
-        "document.querySelector('[data-testid=board-body]').innerText.includes('Giải Nhất')",
-        timeout=SECONDS,
+    expect(board.locator("[data-testid=board-body]")).to_contain_text(
+        "Giải Nhất", use_inner_text=True, timeout=SECONDS
     )
     # The last prize ends the ceremony: the board goes back to the whole standings.
     rows.first.wait_for(timeout=SECONDS)

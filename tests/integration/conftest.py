@@ -1,6 +1,10 @@
+import io
 from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from contest import services as contest_services
 from contest.models import Contest, Entry
@@ -16,6 +20,21 @@ class Scheduled:
     world: World
     entries: list[Entry]
     session: Session
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """`manage.py load_demo`, once for the module, in a transaction rolled back at its end
+    (each test runs in a savepoint on top of it; on_commit hooks never fire). Its output."""
+    # Hash with the fast hasher tests/conftest.py gives every test, so the logins check out.
+    fast_hashing = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        out = io.StringIO()
+        call_command("load_demo", quiet=True, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
 
 from contest.models import Contest, Entry, Field, Initiative, Membership, Person, Role, Unit
 from contest.selectors import units_valid_in
@@ -43,16 +41,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo(django_db_setup, django_db_blocker):
-    # Hash with the fast hasher tests/conftest.py gives every test, so the logins check out.
-    fast_hashing = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    )
-    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
-        out = io.StringIO()
-        call_command("load_demo", quiet=True, stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+def demo(demo_data):
+    return demo_data
 
 
 def grassroots(year: int = 2019):

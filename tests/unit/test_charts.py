@@ -39,7 +39,7 @@ def zero_line(figure: ET.Element) -> float:
 
 def hidden_table(figure: ET.Element) -> list[tuple[str, str]]:
     table = figure.find("table")
-    assert "position:absolute" in table.get("style")  # there for screen readers only
+    assert table.get("class") == "visually-hidden"  # there for screen readers only
     return [
         (row.find("th").text, row.find("td").text)
         for row in table.iter("tr")

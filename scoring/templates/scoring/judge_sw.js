@@ -5,6 +5,7 @@
 const CACHE = "hoithi-judge-{{ user.pk|default:'anonymous' }}-v1";
 const PRECACHE = [
   "{% static 'css/app.css' %}",
+  "{% static 'js/site.js' %}",
   "{% static 'js/common.js' %}",
   "{% static 'js/judge.js' %}",
 ];

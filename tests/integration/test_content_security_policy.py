@@ -1,0 +1,102 @@
+"""A Content-Security-Policy on every page (issue 9, point 4), and no page that needs it relaxed.
+
+Each role of the demo contest follows every link from the home page (GET only, this origin);
+every page answered carries the policy, and no HTML page holds what the policy refuses: an
+inline script, an inline event handler, a style element or attribute, a `javascript:` URL.
+The judge's tablet page and the head judge's console are among the pages crawled."""
+
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "hoithi2019"
+MAX_PAGES = 400
+# Links that change state on GET would be a bug of their own; these only end the session.
+SKIP = ("/accounts/logout/", "/static/", "/media/")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(demo_data):
+    return demo_data
+
+
+class PageScan(HTMLParser):
+    """The page's same-document links, and what a strict policy would block in it."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.blocked: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        if tag == "script" and "src" not in attributes:
+            if attributes.get("type") not in ("application/json", "application/ld+json"):
+                self.blocked.append("inline <script>")
+        if tag == "style":
+            self.blocked.append("<style> element")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.blocked.append(f"{tag} {name}=")
+            if name == "style":
+                self.blocked.append(f"{tag} style=")
+            if name in ("href", "src", "action") and (value or "").startswith("javascript:"):
+                self.blocked.append(f"{tag} {name}=javascript:")
+
+
+def crawl(client: Client) -> dict[str, list[str]]:
+    """Every page reachable from home: path -> what a strict policy blocks in it."""
+    seen: dict[str, list[str]] = {}
+    queue = ["/"]
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.pop()
+        if path in seen:
+            continue
+        response = client.get(path)
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, path
+        seen[path] = []
+        if not response.headers.get("Content-Type", "").startswith("text/html"):
+            continue
+        if response.status_code != 200:
+            continue
+        scan = PageScan()
+        scan.feed(response.content.decode())
+        seen[path] = scan.blocked
+        for href in scan.links:
+            url = urldefrag(urljoin(path, href)).url
+            parts = urlsplit(url)
+            if parts.netloc and parts.netloc != "testserver":
+                continue
+            link = parts.path + (f"?{parts.query}" if parts.query else "")
+            if link.startswith("/") and not link.startswith(SKIP) and link not in seen:
+                queue.append(link)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "username", [None, "bantochuc", "thuky", "truongbgk", "giamkhao1", "donvi", "baocaovien"]
+)
+def test_every_page_carries_a_strict_policy_and_needs_no_exception(username):
+    client = Client()
+    if username:
+        assert client.login(username=username, password=PASSWORD)
+    pages = crawl(client)
+    assert len(pages) > 3, pages
+    assert {path: blocked for path, blocked in pages.items() if blocked} == {}
+
+
+def test_the_judge_s_tablet_page_and_the_head_judge_s_console_are_crawled():
+    judge, head = Client(), Client()
+    assert judge.login(username="giamkhao1", password=PASSWORD)
+    assert head.login(username="truongbgk", password=PASSWORD)
+    judge_pages, head_pages = crawl(judge), crawl(head)
+    assert any("/judge" in path for path in judge_pages), sorted(judge_pages)
+    assert any("/head" in path for path in head_pages), sorted(head_pages)
