@@ -1,9 +1,21 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers, status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError, NotAllowed, StaleVersion
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with a document nested too deep for Python's decoder refused as bad
+    JSON (400) like any other, instead of a RecursionError (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from None
 
 
 def exception_handler(exc, context):

@@ -359,3 +359,25 @@ def test_marks_must_be_plain_decimal_numbers(scheduled, value):
         },
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="deeply-nested-json"),
+        pytest.param(b'{"round": 1, "entry": 2, "marks": {"content": "\xff\xfe"}}', id="bad-utf8"),
+        pytest.param(
+            b'{"round": 1, "entry": 2, "marks": {"content": "\\ud800"}}', id="lone-surrogate"
+        ),
+        pytest.param(b'{"round": NaN, "entry": 2, "marks": {}}', id="nan"),
+    ],
+)
+def test_malformed_json_is_a_400_and_writes_nothing(scheduled, body):
+    response = client_for(scheduled.world.judges[1]).post(
+        "/api/score-sheets/",
+        body,
+        content_type="application/json",
+        headers={"idempotency-key": "3f0c9b8e-0000-4000-8000-000000000001"},
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert not ScoreSheet.objects.exists()

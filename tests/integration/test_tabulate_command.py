@@ -184,6 +184,7 @@ BAD_INPUT = [
         "unknown criterion 'charm'",
     ),
     ("malformed JSON", '{"method": "mean", "marks": [', "is not valid JSON"),
+    ("deeply nested JSON", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ("NaN", '{"marks": [{"entry": "A", "judge": "J", "value": NaN}]}', "NaN is not a number"),
     ("not an object", "[1, 2]", "the input must be a JSON object"),
     ("no marks", {"method": "mean"}, "the input has no 'marks'"),

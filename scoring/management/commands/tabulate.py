@@ -51,6 +51,8 @@ class Command(BaseCommand):
             document = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
         except ValueError as error:
             raise CommandError(f"{name} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise CommandError(f"{name} is not valid JSON: nested too deeply") from None
         try:
             result = tabulate_document(document)
         except TabulationError as error:
