@@ -152,11 +152,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message a worker took and never acknowledged (the worker was killed) goes back on its queue
-# once the visibility timeout has passed; kombu looks every 10 s, so a lost task runs again
-# within the timeout + 10 s. The Redis transport's default is an hour. A task still running
-# after the timeout would be started a second time by another worker, so the hard time limit
-# stays below it (and every task is safe to run twice); countdowns count against it too, so
-# keep them short (the ranking debounce is a second).
+# once the visibility timeout has passed; every worker looks every 10 s (config/celery.py), so
+# a lost task runs again within the timeout + 10 s. The Redis transport's default is an hour.
+# A task still running after the timeout would be started a second time by another worker, so
+# the hard time limit stays below it (and every task is safe to run twice); countdowns count
+# against it too, so keep them short (the ranking debounce is a second).
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "30"))
 if CELERY_VISIBILITY_TIMEOUT < 10:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be at least 10 seconds.")

@@ -49,11 +49,10 @@ _ranking_delay = float(os.environ.get("HOITHI_TEST_RANKING_DELAY", "0"))
 
 def _slow_compute(*args, **kwargs):
     ranking = _compute(*args, **kwargs)
-    marker = _busy / f"ranking-{os.getpid()}"
     if _busy.is_dir() and not (_busy / "ranked-once").exists():
         # Only the first worker to get here waits: the one the test kills.
         (_busy / "ranked-once").touch()
-        marker.touch()
+        (_busy / f"ranking-{os.getpid()}").touch()
         time.sleep(_ranking_delay)
     return ranking
 

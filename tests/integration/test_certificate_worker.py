@@ -31,9 +31,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = 30
-WORKER_REDIS_DB = int(os.environ.get("HOITHI_TEST_WORKER_REDIS_DB", "13"))
 
 
 def publish_results(world: World, count: int = ENTRIES) -> Ranking:
@@ -140,9 +138,9 @@ def test_a_killed_worker_s_chunks_come_back_within_a_minute(workers, batch, arti
     recovered_in = time.monotonic() - killed_at
     assert recovered_in < settings.CELERY_VISIBILITY_TIMEOUT + 20 < 60
     assert_rendered_exactly_once(batch)
-    figures = {"certificates": ENTRIES, "workers_killed": 1, "recovered_in_s": recovered_in}
+    figures = {"certificates": ENTRIES, "workers_killed": 1, "lost": 0}
     (artifacts_dir / "reliability-killed-certificate-worker.json").write_text(
-        json.dumps({**figures, "recovered_in_s": round(recovered_in, 1), "lost": 0})
+        json.dumps({**figures, "recovered_in_s": round(recovered_in, 1)})
     )
 
 
