@@ -348,6 +348,8 @@ print(json.dumps({
     "backend": app.conf.result_backend,
     "cache": settings.CACHES["default"]["BACKEND"],
     "cache_location": settings.CACHES["default"].get("LOCATION"),
+    "visibility_timeout": app.conf.broker_transport_options.get("visibility_timeout"),
+    "time_limit": app.conf.task_time_limit,
 }))
 """
 
@@ -381,3 +383,20 @@ def test_redis_url_makes_redis_the_broker_result_backend_and_cache():
     assert conf["backend"] == url
     assert conf["cache"] == "django_redis.cache.RedisCache"
     assert conf["cache_location"] == url
+
+
+def test_a_killed_worker_s_task_is_handed_out_again_within_half_a_minute():
+    """Redis's default visibility timeout would hold it for an hour; no task may outlive the
+    timeout, or a second worker would start it while the first still runs."""
+    conf = probe_celery(clean_env(REDIS_URL="redis://127.0.0.1:6379/5"))
+    assert conf["visibility_timeout"] == 30
+    assert conf["time_limit"] < conf["visibility_timeout"]
+    longer = probe_celery(clean_env(CELERY_VISIBILITY_TIMEOUT="120"))
+    assert (longer["visibility_timeout"], longer["time_limit"]) == (120, 115)
+
+
+@pytest.mark.parametrize("timeout", ["5", "0", "-1"])
+def test_a_visibility_timeout_too_short_to_run_a_task_is_refused(tmp_path, timeout):
+    result = manage("check", env=production_env(tmp_path, CELERY_VISIBILITY_TIMEOUT=timeout))
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT must be at least 10 seconds" in result.stderr
