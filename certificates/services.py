@@ -97,16 +97,20 @@ def request_certificates(
 def _queue_batch(batch_id: int) -> None:
     from certificates.tasks import render_certificate_batch
 
-    render_certificate_batch.delay(batch_id)
+    # ignore_result: see scoring.services.queue_ranking (no 20-s wait when Redis is down).
+    render_certificate_batch.apply_async((batch_id,), ignore_result=True)
 
 
 def stalled_batches(
-    older_than: timedelta = timedelta(minutes=2),
+    older_than: timedelta | None = None,
     quiet_for: timedelta = timedelta(minutes=30),
 ):
-    """Batches still queued a while after they were requested, and running batches that have
-    rendered nothing for long (a worker was killed and its chunks lost for good, or the task
-    that finishes the batch never ran)."""
+    """Batches still queued a while after they were requested (two reconcile intervals, by
+    default: a batch queued as it should be starts within seconds), and running batches that
+    have rendered nothing for long (a worker was killed and its chunks lost for good, or the
+    task that finishes the batch never ran)."""
+    if older_than is None:
+        older_than = timedelta(seconds=2 * settings.RECONCILE_INTERVAL_SECONDS)
     now = timezone.now()
     recent_progress = Certificate.objects.filter(
         batch_id=OuterRef("pk"), rendered_at__gte=now - quiet_for

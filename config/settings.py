@@ -25,6 +25,20 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name: str, default: float, minimum: float = 0, cast=int):
+    """A number from the environment; a bad value stops start-up with a message naming it."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return cast(default)
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw}.")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -117,7 +131,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_number("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -134,8 +148,14 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hoithi",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 1},
         }
     }
+    # PostgreSQL is the truth and Redis only a cache: with Redis down a cache read is a miss
+    # and a write is skipped (logged), so sessions come from the database, public results are
+    # built afresh and judges go on scoring. The login lockout counts nothing meanwhile.
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # Sessions are read from Redis on every request and written through to the database, so
     # a Redis restart logs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -157,20 +177,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task still running after the timeout would be started a second time by another worker, so
 # the hard time limit stays below it (and every task is safe to run twice); countdowns count
 # against it too, so keep them short (the ranking debounce is a second).
-CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "30"))
-if CELERY_VISIBILITY_TIMEOUT < 10:
-    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be at least 10 seconds.")
+CELERY_VISIBILITY_TIMEOUT = env_number("CELERY_VISIBILITY_TIMEOUT", 30, minimum=10)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_TIME_LIMIT = CELERY_VISIBILITY_TIMEOUT - 5
+# With the broker down a request that queues a task gives up within about 3 s (the work is
+# committed and the reconcilers queue it later), and a worker waits for Redis as long as it takes.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+# How often beat runs the reconcilers, which queue what a broker outage or a lost task left
+# undone; a certificate batch counts as lost once it has waited two intervals.
+RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 60, minimum=1, cast=float)
 CELERY_BEAT_SCHEDULE = {
-    "reconcile-rankings": {"task": "scoring.tasks.reconcile_rankings", "schedule": 60.0},
+    "reconcile-rankings": {
+        "task": "scoring.tasks.reconcile_rankings",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+    },
     "reconcile-certificate-batches": {
         "task": "certificates.tasks.reconcile_certificate_batches",
-        "schedule": 60.0,
+        "schedule": RECONCILE_INTERVAL_SECONDS,
     },
 }
 
@@ -254,7 +288,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Only for a trial on plain HTTP inside a closed network: SECURE_COOKIES=0.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -119,3 +119,5 @@ urlpatterns = [
     path("", include("scoring.spreadsheet_urls")),
     path("", include("config.setup_urls")),
 ]
+
+handler500 = "config.error_views.server_error"

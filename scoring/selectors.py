@@ -246,17 +246,21 @@ def judges_not_counted(round: Round) -> dict[int, dict[str, int]]:
     return dict(result)
 
 
-def rounds_needing_ranking() -> list[int]:
-    """Ids of rounds whose counted sheets or penalties changed after their newest snapshot."""
+def rounds_needing_ranking(contest=None) -> list[int]:
+    """Ids of rounds (of the contest, or of all) whose counted sheets or penalties changed
+    after their newest snapshot."""
+    sheets = ScoreSheet.objects.filter(status__in=COUNTED)
+    penalties = Penalty.objects.all()
+    if contest is not None:
+        sheets = sheets.filter(round__contest=contest)
+        penalties = penalties.filter(round__contest=contest)
     sheets = {
         row["round_id"]: (row["count"], row["versions"])
-        for row in ScoreSheet.objects.filter(status__in=COUNTED)
-        .values("round_id")
-        .annotate(count=Count("id"), versions=Sum("version"))
+        for row in sheets.values("round_id").annotate(count=Count("id"), versions=Sum("version"))
     }
     penalties = {
         row["round_id"]: (row["count"], row["newest"])
-        for row in Penalty.objects.values("round_id").annotate(count=Count("id"), newest=Max("id"))
+        for row in penalties.values("round_id").annotate(count=Count("id"), newest=Max("id"))
     }
     current = {
         round_id: fingerprint(*sheets.get(round_id, (0, 0)), *penalties.get(round_id, (0, 0)))

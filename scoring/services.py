@@ -532,6 +532,8 @@ def queue_ranking(round_id: int) -> None:
     if compute_ranking_task.app.conf.task_always_eager:
         compute_ranking_task.delay(round_id)
         return
+    # Nobody waits for the result: without ignore_result Celery would also subscribe to it on
+    # the result backend, which retries for 20 s when Redis is down, holding up the request.
     # Read before asking the cache: the recompute cannot start before the key expires, and the
     # key cannot expire before asked + its remaining time.
     asked = time.monotonic()
@@ -539,7 +541,9 @@ def queue_ranking(round_id: int) -> None:
         return  # a recompute queued in this window will read this sheet: no cache round trip
     key = f"ranking-queued:{round_id}"
     if cache.add(key, 1, timeout=RANKING_DEBOUNCE_SECONDS):
-        compute_ranking_task.apply_async((round_id,), countdown=RANKING_DEBOUNCE_SECONDS)
+        compute_ranking_task.apply_async(
+            (round_id,), countdown=RANKING_DEBOUNCE_SECONDS, ignore_result=True
+        )
         _ranking_queued_until[round_id] = asked + RANKING_DEBOUNCE_SECONDS
     elif hasattr(cache, "pttl"):  # django-redis: how long the other process's window lasts
         remaining_ms = cache.pttl(key)

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from celery import Celery
+from kombu.exceptions import OperationalError
 from django.conf import settings
 from django.db import connection
 
@@ -27,16 +28,19 @@ WORKER_REDIS_DB = int(os.environ.get("HOITHI_TEST_WORKER_REDIS_DB", "13"))
 class Workers:
     """`celery worker` subprocesses of one test, and a client sending them tasks."""
 
-    def __init__(self, tmp_path: Path):
-        self.queue = f"test-workers-{uuid.uuid4().hex}"
+    def __init__(self, tmp_path: Path, redis_url: str | None = None, queue: str | None = None):
+        self.queue = queue or f"test-workers-{uuid.uuid4().hex}"
         self.busy = tmp_path / "busy"
-        self.busy.mkdir()
+        self.busy.mkdir(exist_ok=True)
         self.logs = tmp_path
-        self.redis_url = _redis_url(WORKER_REDIS_DB)
+        self.redis_url = redis_url or _redis_url(WORKER_REDIS_DB)
         self.client = Celery(broker=self.redis_url, backend=self.redis_url)
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, concurrency: int = 2, **settings_env: str) -> subprocess.Popen:
+    def start(
+        self, concurrency: int = 2, beat: bool = False, **settings_env: str
+    ) -> subprocess.Popen:
+        """A worker; with `beat`, Celery beat runs inside it (the reconcilers)."""
         db = connection.settings_dict
         env = {
             **os.environ,
@@ -65,6 +69,7 @@ class Workers:
                 "--without-heartbeat",
                 "--loglevel=INFO",
                 f"--hostname={self.queue}-{len(self.processes)}@%h",
+                *(["--beat", f"--schedule={self.logs / 'beat-schedule'}"] if beat else []),
             ],
             cwd=ROOT,
             env=env,
@@ -89,8 +94,11 @@ class Workers:
         for process in self.processes:
             if process.poll() is None:
                 self.kill(process)
-        with self.client.connection_for_write() as conn:
-            conn.default_channel.client.delete(self.queue)
+        try:
+            with self.client.connection_for_write() as conn:
+                conn.default_channel.client.delete(self.queue)
+        except OperationalError:
+            pass  # a Redis of the test's own, already stopped
 
     def queued(self) -> int:
         with self.client.connection_for_write() as conn:

@@ -47,7 +47,9 @@ SLUG = "bench-judges"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def build_contest(secret_key: str) -> tuple[Round, list[str], list[int], list[int]]:
+def build_contest(
+    secret_key: str, judge_count: int = JUDGES, entry_count: int = ENTRIES
+) -> tuple[Round, list[str], list[int], list[int]]:
     """A fresh contest: one open round, one session, the judges on its panel, the entries.
     Returns the round, the judges' login paths, the entry ids and the judges' user ids."""
     suffix = uuid.uuid4().hex[:8]
@@ -86,7 +88,7 @@ def build_contest(secret_key: str) -> tuple[Round, list[str], list[int], list[in
             )
         panel = Panel.objects.create(contest=contest, name="Panel")
         judges = []
-        for j in range(JUDGES):
+        for j in range(judge_count):
             judge = User.objects.create_user(f"bench-judge-{suffix}-{j}")
             membership = Membership.objects.create(contest=contest, user=judge, role=Role.JUDGE)
             PanelSeat.objects.create(panel=panel, judge=judge, order=j + 1)
@@ -95,7 +97,7 @@ def build_contest(secret_key: str) -> tuple[Round, list[str], list[int], list[in
             round=final, name="S", panel=panel, starts_at=timezone.now()
         )
         entries = []
-        for e in range(ENTRIES):
+        for e in range(entry_count):
             initiative = Initiative.objects.create(
                 title=f"Bench {suffix} {e}",
                 field="economy",

@@ -399,4 +399,13 @@ def test_a_killed_worker_s_task_is_handed_out_again_within_half_a_minute():
 def test_a_visibility_timeout_too_short_to_run_a_task_is_refused(tmp_path, timeout):
     result = manage("check", env=production_env(tmp_path, CELERY_VISIBILITY_TIMEOUT=timeout))
     assert result.returncode != 0
-    assert "CELERY_VISIBILITY_TIMEOUT must be at least 10 seconds" in result.stderr
+    assert f"CELERY_VISIBILITY_TIMEOUT must be at least 10, not {timeout}." in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["CELERY_VISIBILITY_TIMEOUT", "DB_CONN_MAX_AGE", "RECONCILE_INTERVAL_SECONDS"]
+)
+def test_a_setting_that_is_not_a_number_stops_start_up_with_its_name(tmp_path, name):
+    result = manage("check", env=production_env(tmp_path, **{name: "thirty"}))
+    assert result.returncode != 0
+    assert f"{name} must be a number, not 'thirty'." in result.stderr
