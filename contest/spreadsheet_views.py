@@ -109,7 +109,11 @@ def _import_page(request, kind_key: str, contest: Contest | None, *, done_url: s
         "max_rows": imports.MAX_ROWS,
         "max_megabytes": imports.MAX_FILE_SIZE // (1024 * 1024),
     }
-    return render(request, "contest/import.html", context)
+    # A refused file (not a workbook, a ZIP bomb, too large, bad rows...) is the client's
+    # error: the page explains it, with a 400 a script or a monitor can tell apart.
+    refused = form.errors or (report is not None and not report.ok)
+    status = 400 if request.method == "POST" and refused else 200
+    return render(request, "contest/import.html", context, status=status)
 
 
 def _contest_kind(kind: str) -> str:

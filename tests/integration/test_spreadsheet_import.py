@@ -3,6 +3,7 @@ spreadsheets that come out: entries (which import elsewhere), awards, the templa
 
 import io
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -102,7 +103,7 @@ def test_a_sheet_with_bad_rows_writes_nothing_and_reports_every_problem(world):
     client = client_of(world.organiser)
     url = f"/contests/{world.contest.slug}/import/entries/"
     page = client.post(url, {"file": upload(content), "action": "import"})
-    assert page.status_code == 200
+    assert page.status_code == 400
     text = page.content.decode()
     assert "Nothing was imported" in text
     assert "Nông nghiệp" in text and "khong-co" in text
@@ -411,9 +412,53 @@ def test_a_renamed_program_or_random_bytes_are_refused_with_a_message(world):
     ]:
         for action in ("preview", "import"):
             page = client.post(url, {"file": upload(content, "giam-khao.xlsx"), "action": action})
-            assert page.status_code == 200
+            assert page.status_code == 400
             assert message in page.content.decode(), (message, action)
     assert counts() == before
+
+
+def spreadsheet_bomb(unpacked_megabytes: int = 200) -> bytes:
+    """A real workbook whose one sheet unpacks to `unpacked_megabytes` of blank space: a few
+    hundred kilobytes on the wire."""
+    good = zipfile.ZipFile(io.BytesIO(xlsx(["Họ và tên", "Email"], ["A", "a@example.org"])))
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for part in good.infolist():
+            data = good.read(part)
+            if part.filename != "xl/worksheets/sheet1.xml":
+                bomb.writestr(part, data)
+                continue
+            with bomb.open(part.filename, "w", force_zip64=True) as sheet:
+                sheet.write(data[: data.rindex(b"</worksheet>")])
+                for _ in range(unpacked_megabytes):
+                    sheet.write(b" " * (1024 * 1024))
+                sheet.write(b"</worksheet>")
+    return book.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["judges", "entries", "initiatives"])
+def test_a_spreadsheet_bomb_is_refused_with_a_400_before_it_is_unpacked(world, kind):
+    bomb = spreadsheet_bomb()
+    assert len(bomb) < imports.MAX_FILE_SIZE  # small enough to pass the size check
+    client = client_of(world.organiser)
+    url = f"/contests/{world.contest.slug}/import/{kind}/"
+    before = counts()
+    for action in ("preview", "import"):
+        page = client.post(url, {"file": upload(bomb), "action": action})
+        assert page.status_code == 400
+        assert "unpacks" in page.content.decode()
+    assert counts() == before
+
+
+def test_an_oversized_spreadsheet_is_refused_with_a_400(world):
+    client = client_of(world.organiser)
+    too_big = xlsx(["Họ và tên"], ["A"]) + bytes(imports.MAX_FILE_SIZE)
+    page = client.post(
+        f"/contests/{world.contest.slug}/import/judges/",
+        {"file": upload(too_big), "action": "preview"},
+    )
+    assert page.status_code == 400
+    assert f"{imports.MAX_FILE_SIZE // (1024 * 1024)} MB" in page.content.decode()
 
 
 def test_templates_download_and_their_example_row_imports(world, django_user_model):
