@@ -1,9 +1,12 @@
-"""A Content-Security-Policy on every page (issue 9, point 4), and no page that needs it relaxed.
+"""A Content-Security-Policy on every page, and CSRF on every form (issue 9, point 4).
 
 Each role of the demo contest follows every link from the home page (GET only, this origin);
 every page answered carries the policy, and no HTML page holds what the policy refuses: an
 inline script, an inline event handler, a style element or attribute, a `javascript:` URL.
-The judge's tablet page and the head judge's console are among the pages crawled."""
+The judge's tablet page and the head judge's console are among the pages crawled.
+
+Every POST form met on the way carries a CSRF token, and each form's address refuses the same
+role's POST without one (403, before the view runs)."""
 
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -32,9 +35,20 @@ class PageScan(HTMLParser):
         super().__init__()
         self.links: list[str] = []
         self.blocked: list[str] = []
+        self.post_forms: list[dict] = []  # {"action": ..., "token": bool}
+        self._open_form: dict | None = None
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open_form = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag == "form" and (attributes.get("method") or "").lower() == "post":
+            self._open_form = {"action": attributes.get("action") or "", "token": False}
+            self.post_forms.append(self._open_form)
+        if tag == "input" and attributes.get("name") == "csrfmiddlewaretoken" and self._open_form:
+            self._open_form["token"] = bool(attributes.get("value"))
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
         if tag == "script" and "src" not in attributes:
@@ -51,8 +65,9 @@ class PageScan(HTMLParser):
                 self.blocked.append(f"{tag} {name}=javascript:")
 
 
-def crawl(client: Client) -> dict[str, list[str]]:
-    """Every page reachable from home: path -> what a strict policy blocks in it."""
+def crawl(client: Client, forms: dict | None = None) -> dict[str, list[str]]:
+    """Every page reachable from home: path -> what a strict policy blocks in it. `forms`
+    collects each POST form's address -> (the page it is on, whether it carries a token)."""
     seen: dict[str, list[str]] = {}
     queue = ["/"]
     while queue and len(seen) < MAX_PAGES:
@@ -71,6 +86,10 @@ def crawl(client: Client) -> dict[str, list[str]]:
         scan = PageScan()
         scan.feed(response.content.decode())
         seen[path] = scan.blocked
+        for form in scan.post_forms if forms is not None else []:
+            action = urlsplit(urljoin(path, form["action"]))
+            address = action.path + (f"?{action.query}" if action.query else "")
+            forms.setdefault(address, (path, form["token"]))
         for href in scan.links:
             url = urldefrag(urljoin(path, href)).url
             parts = urlsplit(url)
@@ -98,7 +117,21 @@ def test_every_page_carries_a_strict_policy_and_needs_no_exception(username, pag
     client = Client()
     if username:
         assert client.login(username=username, password=PASSWORD)
-    pages = crawl(client)
+    forms: dict[str, tuple[str, bool]] = {}
+    pages = crawl(client, forms)
     assert len(pages) > 3, pages
     assert any(page_of_the_role in path for path in pages), sorted(pages)
     assert {path: blocked for path, blocked in pages.items() if blocked} == {}
+
+    assert forms, "no form found"  # the language switch is on every page
+    assert {address: page for address, (page, token) in forms.items() if not token} == {}
+    forged = Client(enforce_csrf_checks=True)
+    if username:
+        forged.login(username=username, password=PASSWORD)
+    answers = {address: forged.post(address, {}) for address in forms}
+    # Refused by the CSRF check itself, not by the view's own permission check.
+    assert {
+        address: response.status_code
+        for address, response in answers.items()
+        if response.status_code != 403 or b"CSRF" not in response.content
+    } == {}

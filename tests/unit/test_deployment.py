@@ -409,3 +409,60 @@ def test_a_setting_that_is_not_a_number_stops_start_up_with_its_name(tmp_path, n
     result = manage("check", env=production_env(tmp_path, **{name: "thirty"}))
     assert result.returncode != 0
     assert f"{name} must be a number, not 'thirty'." in result.stderr
+
+
+# --- Over HTTPS: HSTS, secure cookies; passwords validated ------------------------------------
+
+HTTPS_PROBE = """
+import json
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.test import Client
+user = get_user_model().objects.create_user("probe", password="Bốn mùa hoa nở 2026!")
+client = Client(HTTP_HOST="hoithi.example.org")
+plain = client.get("/accounts/login/")
+page = client.get("/accounts/login/", secure=True)
+login = client.post(
+    "/accounts/login/", {"username": "probe", "password": "Bốn mùa hoa nở 2026!"}, secure=True
+)
+def cookie(response, name):
+    morsel = response.cookies[name]
+    return {"secure": bool(morsel["secure"]), "httponly": bool(morsel["httponly"]),
+            "samesite": morsel["samesite"]}
+weak = {p: SetPasswordForm(user, {"new_password1": p, "new_password2": p}).errors
+        for p in ["12345678", "password", "probe123", "ngắn"]}
+print(json.dumps({
+    "plain": [plain.status_code, plain.headers.get("Location")],
+    "hsts": page.headers.get("Strict-Transport-Security"),
+    "nosniff": page.headers.get("X-Content-Type-Options"),
+    "login": login.status_code,
+    "csrf_cookie": cookie(page, "csrftoken"),
+    "session_cookie": cookie(login, "sessionid"),
+    "weak_refused": {p: bool(errors) for p, errors in weak.items()},
+}))
+"""
+
+
+def test_over_https_cookies_are_secure_hsts_is_sent_and_weak_passwords_are_refused(tmp_path):
+    env = production_env(tmp_path, DATABASE_URL="sqlite:///:memory:")
+    result = subprocess.run(
+        [sys.executable, "-c", HTTPS_PROBE],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["plain"] == [301, "https://hoithi.example.org/accounts/login/"]
+    assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert probe["nosniff"] == "nosniff"
+    assert probe["login"] == 302
+    assert probe["session_cookie"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+    assert probe["csrf_cookie"]["secure"] is True
+    assert probe["weak_refused"] == {p: True for p in probe["weak_refused"]}
