@@ -1,18 +1,21 @@
 """Exactly-once writes over a flaky network: the Idempotency-Key protocol.
 
-The first request with a key claims it (committed at once, so a concurrent twin sees it),
-does the work, and stores its response in the work's own transaction: either both land or
-neither. A retry with the same key and body gets that response; a different body is a 422;
-a twin arriving while the first is still working gets a 409 and retries later. A claim whose
-worker died is taken over after CLAIM_TIMEOUT.
+A request with a key runs in one transaction: it takes a lock on the key, looks for the key's
+stored response, and either replays it or does the work and stores its response with it, so
+both land or neither does. A retry with the same key and body gets that response; a different
+body is a 422; a twin arriving while the first still holds the key gets a 409 and retries later.
+
+The lock is a PostgreSQL advisory lock held by the transaction: it goes when the transaction
+ends, however it ends (a crashed worker, a database restart), so nothing is left behind for a
+retry to wait out. On SQLite every write transaction already runs alone (BEGIN IMMEDIATE): a
+twin waits for the first, then replays its response.
 """
 
 import hashlib
 import json
-from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -23,7 +26,6 @@ from config.errors import StaleVersion
 from scoring.models import IdempotentRequest
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
-CLAIM_TIMEOUT = timedelta(seconds=30)
 
 
 def _body_hash(request) -> str:
@@ -31,43 +33,35 @@ def _body_hash(request) -> str:
     return hashlib.sha256(f"{request.path}\n{canonical}".encode()).hexdigest()
 
 
-def _claim(request, key: str, body_sha256: str) -> IdempotentRequest | Response:
-    """The claim on this key, or the response to give instead of doing the work."""
-    claim = IdempotentRequest(
-        user=request.user,
-        key=key,
-        endpoint=request.path,
-        body_sha256=body_sha256,
-        status=IdempotentRequest.Status.IN_FLIGHT,
-        created_at=timezone.now(),
-    )
-    try:
-        if transaction.get_autocommit():
-            _insert(claim)  # one INSERT, committed at once: no BEGIN, COMMIT
-        else:
-            with transaction.atomic():  # inside a caller's transaction: a savepoint
-                _insert(claim)
-        return claim
-    except IntegrityError:
-        pass
-    with transaction.atomic():
-        existing = IdempotentRequest.objects.select_for_update().get(user=request.user, key=key)
-        if existing.body_sha256 != body_sha256:
-            return Response(
-                {"detail": _("This Idempotency-Key was used for a different request.")},
-                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if existing.status == IdempotentRequest.Status.DONE:
-            return _with_etag(Response(existing.response_body, status=existing.response_status))
-        if existing.created_at > timezone.now() - CLAIM_TIMEOUT:
-            return Response(
-                {"detail": _("This request is still being processed; retry shortly.")},
-                status=status.HTTP_409_CONFLICT,
-                headers={"Retry-After": "1"},
-            )
-        existing.created_at = timezone.now()  # the first attempt died: take it over
-        existing.save(update_fields=["created_at"])
-        return existing
+def _lock_id(user_id: int, key: str) -> int:
+    """The advisory lock of (user, key): a signed 64-bit number, as PostgreSQL wants it."""
+    digest = hashlib.blake2b(f"{user_id}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _replay(request, key: str, body_sha256: str) -> Response | None:
+    """Inside the request's transaction: the answer to give instead of doing the work, if any."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(request.user.pk, key)])
+            if not cursor.fetchone()[0]:
+                return Response(
+                    {"detail": _("This request is still being processed; retry shortly.")},
+                    status=status.HTTP_409_CONFLICT,
+                    headers={"Retry-After": "1"},
+                )
+    # A statement of its own, after the lock: under READ COMMITTED it sees a twin that
+    # committed while this one waited.
+    stored = _stored(request.user.pk, key)
+    if stored is None:
+        return None
+    stored_sha256, stored_status, stored_body = stored
+    if stored_sha256 != body_sha256:
+        return Response(
+            {"detail": _("This Idempotency-Key was used for a different request.")},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return _with_etag(Response(stored_body, status=stored_status))
 
 
 def idempotent(view_method):
@@ -81,11 +75,12 @@ def idempotent(view_method):
                 {"detail": _("Send an Idempotency-Key header (1 to 100 characters).")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        claim = _claim(request, key, _body_hash(request))
-        if isinstance(claim, Response):
-            return claim
+        body_sha256 = _body_hash(request)
         try:
             with transaction.atomic():
+                replay = _replay(request, key, body_sha256)
+                if replay is not None:
+                    return replay
                 try:
                     response = view_method(view, request, *args, **kwargs)
                 except Exception as error:
@@ -93,15 +88,11 @@ def idempotent(view_method):
                     # one. Anything the handler does not answer is raised again.
                     response = view.handle_exception(error)
                 if response.status_code >= 500:
-                    raise _NotFinal
-                _store_response(claim, response)
+                    raise _NotFinal  # nothing stored: a retry runs again
+                _store(request, key, body_sha256, response)
                 return _with_etag(response)
         except _NotFinal:
-            IdempotentRequest.objects.filter(pk=claim.pk).delete()
             return response
-        except Exception:
-            IdempotentRequest.objects.filter(pk=claim.pk).delete()  # let the client retry
-            raise
 
     return wrapper
 
@@ -109,40 +100,48 @@ def idempotent(view_method):
 # Every write of a tablet runs these two statements: written as SQL, since compiling them as
 # ORM queries cost more CPU than the database spends on them.
 
+_TABLE = rows.table(IdempotentRequest)
+_RESPONSE_BODY = IdempotentRequest._meta.get_field("response_body")
 
-def _insert(claim: IdempotentRequest) -> None:
+
+def _stored(user_id: int, key: str) -> tuple[str, int, object] | None:
+    """(body hash, status, body) of the key's stored response. A row still "in flight" was
+    left by an earlier version of this protocol whose request died: it is taken over."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {rows.table(IdempotentRequest)} "
-            "(user_id, key, endpoint, body_sha256, status, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            f"SELECT id, status, body_sha256, response_status, response_body FROM {_TABLE} "
+            "WHERE user_id = %s AND key = %s",
+            [user_id, key],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        pk, row_status, body_sha256, response_status, response_body = row
+        if row_status != IdempotentRequest.Status.DONE:
+            cursor.execute(f"DELETE FROM {_TABLE} WHERE id = %s", [pk])
+            return None
+    if isinstance(response_body, str):  # JSON text, as Django's backends load it
+        response_body = _RESPONSE_BODY.from_db_value(response_body, None, connection)
+    return body_sha256, response_status, response_body
+
+
+def _store(request, key: str, body_sha256: str, response: Response) -> None:
+    body = _RESPONSE_BODY.get_db_prep_save(response.data, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (user_id, key, endpoint, body_sha256, status, "
+            "response_status, response_body, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                claim.user_id,
-                claim.key,
-                claim.endpoint,
-                claim.body_sha256,
-                claim.status,
-                claim.created_at,
+                request.user.pk,
+                key,
+                request.path,
+                body_sha256,
+                IdempotentRequest.Status.DONE,
+                response.status_code,
+                body,
+                timezone.now(),
             ],
         )
-        (claim.pk,) = cursor.fetchone()
-    claim._state.adding = False
-
-
-def _store_response(claim: IdempotentRequest, response: Response) -> None:
-    claim.status = IdempotentRequest.Status.DONE
-    claim.response_status = response.status_code
-    claim.response_body = response.data
-    body = _RESPONSE_BODY.get_db_prep_save(claim.response_body, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {rows.table(IdempotentRequest)} "
-            "SET status = %s, response_status = %s, response_body = %s WHERE id = %s",
-            [claim.status, claim.response_status, body, claim.pk],
-        )
-
-
-_RESPONSE_BODY = IdempotentRequest._meta.get_field("response_body")
 
 
 def _with_etag(response: Response) -> Response:

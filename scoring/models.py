@@ -382,6 +382,8 @@ class IdempotentRequest(models.Model):
     original response instead of doing the work twice."""
 
     class Status(models.TextChoices):
+        # Rows are written done, with the response (scoring/idempotency.py); "in flight" rows
+        # were claims of the earlier protocol, taken over when met.
         IN_FLIGHT = "in_flight", _("In flight")
         DONE = "done", _("Done")
 

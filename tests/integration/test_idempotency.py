@@ -3,13 +3,15 @@ key, 412 on a stale version; and no duplicate under concurrent retries on Postgr
 
 import threading
 import uuid
-from datetime import timedelta
 from types import SimpleNamespace
 
+import psycopg
 import pytest
-from django.utils import timezone
+from django.db import OperationalError, connection
+from django.test import override_settings
 
-from scoring.idempotency import _body_hash
+from scoring import services as scoring_services
+from scoring.idempotency import _body_hash, _lock_id
 from scoring.models import IdempotentRequest, ScoreSheet, ScoreSheetEvent
 from tests.thin_path import client_for
 
@@ -59,22 +61,61 @@ def test_writes_without_a_key_are_refused(scheduled):
     assert response.status_code == 400 and not ScoreSheet.objects.exists()
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
-def test_a_twin_in_flight_gets_409_and_a_dead_claim_is_taken_over(scheduled):
+def test_a_twin_in_flight_gets_409_until_the_first_one_ends(scheduled):
+    """The first request holds the key's advisory lock for its transaction: here another
+    connection holds it, as a request still at work would."""
     judge = scheduled.world.judges[1]
     body = body_for(scheduled)
-    claim = IdempotentRequest.objects.create(
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    ) as first:
+        first.execute("SELECT pg_advisory_lock(%s)", [_lock_id(judge.pk, "key-3")])
+        response = post(client_for(judge), body, "key-3")
+        assert response.status_code == 409 and response["Retry-After"] == "1"
+        assert not IdempotentRequest.objects.exists()
+    # The first one's connection is gone (it finished, or it died): its lock with it.
+    assert post(client_for(judge), body, "key-3").status_code == 201
+    assert ScoreSheet.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_that_died_leaves_nothing_for_its_retry_to_wait_out(scheduled, monkeypatch):
+    """The database went away in the middle of the work: a 503, nothing stored, and the retry
+    with the same key runs at once."""
+    judge = scheduled.world.judges[1]
+    body = body_for(scheduled)
+    real_save = scoring_services.save_score_sheet
+
+    def lost_database(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(scoring_services, "save_score_sheet", lost_database)
+    tablet = client_for(judge)
+    tablet.raise_request_exception = False
+    with override_settings(DEBUG=False):
+        assert post(tablet, body, "key-dead").status_code == 503
+    assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
+    monkeypatch.setattr(scoring_services, "save_score_sheet", real_save)
+    assert post(tablet, body, "key-dead").status_code == 201
+    assert ScoreSheet.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_claim_left_in_flight_by_the_earlier_protocol_is_taken_over(scheduled):
+    judge = scheduled.world.judges[1]
+    body = body_for(scheduled)
+    IdempotentRequest.objects.create(
         user=judge,
-        key="key-3",
+        key="key-old",
         endpoint=URL,
         body_sha256=_body_hash(SimpleNamespace(path=URL, data=body)),
+        status=IdempotentRequest.Status.IN_FLIGHT,
     )
-    response = post(client_for(judge), body, "key-3")
-    assert response.status_code == 409 and response["Retry-After"] == "1"
-    IdempotentRequest.objects.filter(pk=claim.pk).update(
-        created_at=timezone.now() - timedelta(minutes=5)
-    )
-    assert post(client_for(judge), body, "key-3").status_code == 201
+    assert post(client_for(judge), body, "key-old").status_code == 201
+    assert IdempotentRequest.objects.get(key="key-old").status == "done"
     assert ScoreSheet.objects.count() == 1
 
 
