@@ -10,7 +10,7 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 # Debian packages WeasyPrint needs at run time (Pango for text, HarfBuzz subsetting for fonts).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 gettext
 
-.PHONY: run test bench lint migrate demo worker messages clean venv system-packages
+.PHONY: run test bench lint migrate demo worker messages clean venv system-packages backup restore
 
 venv: $(STAMP)
 
@@ -60,6 +60,17 @@ bench: $(STAMP)
 	  || psql "$$(echo $(BENCH_DATABASE_URL) | sed 's#/[^/]*$$#/postgres#')" -c "CREATE DATABASE $$(basename $(BENCH_DATABASE_URL))"
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} $(BIN)/python -m tests.bench $(ONLY)
+
+# The whole instance (database rows and MEDIA_ROOT) as one archive: `make backup [BACKUP=path]`;
+# `make restore BACKUP=path [FORCE=1]` into a migrated, empty database (FORCE=1: replace its data).
+# Stop the web and worker processes before a restore. See README § Backups.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup "$(or $(BACKUP),backups/hoithi-$$(date +%Y%m%d-%H%M%S).tar.gz)"
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=backups/hoithi-....tar.gz [FORCE=1]" >&2; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker -l info
