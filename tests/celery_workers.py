@@ -15,9 +15,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from celery import Celery
-from kombu.exceptions import OperationalError
 from django.conf import settings
 from django.db import connection
+from kombu.exceptions import OperationalError
 
 from tests.thin_path import wait_for
 
