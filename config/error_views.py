@@ -30,9 +30,7 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     message = _("The service is briefly unavailable. Please try again in a moment.")
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        return JsonResponse(
-            {"detail": message, "code": "unavailable"}, status=503, headers=headers
-        )
+        return JsonResponse({"detail": message, "code": "unavailable"}, status=503, headers=headers)
     # No template: rendering one could need the database (context processors, the session).
     page = f"<!doctype html><title>503</title><h1>503</h1><p>{message}</p>"
     return HttpResponse(page, status=503, headers=headers)
