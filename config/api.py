@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -35,6 +37,14 @@ def exception_handler(exc, context):
         # any other refusal is final.
         response.data = {**response.data, "code": "login_required"}
     return response
+
+
+def not_found(request, exception):
+    """handler404: under /api/ the same JSON refusal as a view's 404 (a path that matches no
+    URL at all, such as /api/rounds/abc/status/); Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def _login_required(exc) -> bool:

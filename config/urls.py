@@ -120,4 +120,5 @@ urlpatterns = [
     path("", include("config.setup_urls")),
 ]
 
+handler404 = "config.api.not_found"
 handler500 = "config.error_views.server_error"

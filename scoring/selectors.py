@@ -277,7 +277,9 @@ def rounds_needing_ranking(contest=None) -> list[int]:
 
 
 def timer_state(timer: PresentationTimer, now) -> dict:
-    elapsed = timer.elapsed
+    # Decimal: a timer just created (paused or stopped before it ever ran) holds the field's
+    # default, the integer 0.
+    elapsed = Decimal(timer.elapsed)
     if timer.running_since:
         elapsed += Decimal(str((now - timer.running_since).total_seconds()))
     over = overtime_minutes(elapsed, timer.part.minutes)

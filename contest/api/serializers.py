@@ -5,7 +5,7 @@ from contest.models import Contest, Entry, Field, Initiative, Person
 
 class ContestSerializer(serializers.ModelSerializer):
     organising_unit = serializers.CharField(source="organising_unit.name")
-    advances_to = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    advances_to = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Contest

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import DomainError, NotAllowed
+from config.schema import ERROR
 from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round, Session
@@ -47,6 +48,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="A fresh key per write (e.g. a UUID); a retry with the same key and body "
     "returns the original response.",
 )
+# What the Idempotency-Key protocol answers besides the write's own: a twin still in flight
+# (409), the key reused for another body (422).
+IDEMPOTENT_REFUSALS = {409: ERROR, 422: ERROR}
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -81,7 +85,7 @@ def entry_of(round: Round, entry_id: int) -> Entry:
 class ScoreSheetSubmitView(APIView):
     @extend_schema(
         request=ScoreSheetInputSerializer,
-        responses={201: ScoreSheetSerializer},
+        responses={201: ScoreSheetSerializer, 412: ERROR, **IDEMPOTENT_REFUSALS},
         parameters=[IDEMPOTENCY_KEY, IF_MATCH],
     )
     @idempotent
@@ -201,7 +205,7 @@ class DeclarationView(APIView):
 
     @extend_schema(
         request=DeclarationSerializer,
-        responses={201: ScoreSheetSerializer},
+        responses={201: ScoreSheetSerializer, **IDEMPOTENT_REFUSALS},
         parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
@@ -233,7 +237,7 @@ class PaperSheetsView(APIView):
 
     @extend_schema(
         request=PaperSheetInputSerializer,
-        responses={201: PaperSheetSerializer},
+        responses={201: PaperSheetSerializer, **IDEMPOTENT_REFUSALS},
         parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
@@ -289,7 +293,7 @@ class PenaltyCreateView(APIView):
 
     @extend_schema(
         request=PenaltyInputSerializer,
-        responses={201: PenaltySerializer},
+        responses={201: PenaltySerializer, **IDEMPOTENT_REFUSALS},
         parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
