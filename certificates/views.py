@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from certificates import downloads, selectors, services
 from certificates.models import Certificate
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from contest.models import Contest, Role
 from contest.selectors import representative_membership, roles_of
 
@@ -102,6 +102,8 @@ def issue(request, slug):
     try:
         services.request_certificates(contest=contest, actor=request.user, kinds=kinds)
         messages.success(request, _("Certificates are being issued."))
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     if Role.ORGANISER in roles_of(request.user, contest):
@@ -122,6 +124,8 @@ def revoke(request, pk):
             certificate=certificate, actor=request.user, reason=request.POST.get("reason", "")
         )
         messages.success(request, _("The certificate is revoked."))
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("certificates:contest", slug=certificate.contest.slug)

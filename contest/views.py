@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config.downloads import as_attachment
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
 from contest import selectors, services
 from contest.forms import (
@@ -148,6 +148,8 @@ def entry_decide(request, pk):
             messages.error(request, _("Give a reason."))
         else:
             messages.error(request, _("Choose to approve or reject."))
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("contest-detail", slug=entry.contest.slug)
@@ -167,6 +169,8 @@ def entries_decide(request, slug):
             reason=request.POST.get("reason", ""),
             actor=request.user,
         )
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -193,6 +197,8 @@ def contest_status(request, slug):
             note=form.cleaned_data["note"],
             actor=request.user,
         )
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -220,6 +226,8 @@ def entry_files(request, pk):
                 upload=form.cleaned_data["file"],
                 actor=request.user,
             )
+        except NotAllowed:
+            raise
         except DomainError as error:
             add_domain_error(form, error)
         else:

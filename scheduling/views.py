@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.downloads import as_attachment
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from config.forms import add_domain_error
 from config.pdf import font_faces, html_to_pdf
 from config.spreadsheets import xlsx_response
@@ -164,6 +164,8 @@ def session_draw(request, pk):
             messages.success(
                 request, _("Running order drawn. Seed: %(seed)s") % {"seed": record.seed}
             )
+        except NotAllowed:
+            raise
         except DomainError as error:
             messages.error(request, error.message)
     else:
@@ -183,6 +185,8 @@ def round_status(request, pk):
             actor=request.user,
         )
         messages.success(request, _("Round status changed."))
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("round-schedule", pk=pk)
@@ -208,6 +212,8 @@ def round_assign_judges(request, pk):
                 "high": max(loads, default=0),
             },
         )
+    except NotAllowed:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("round-schedule", pk=pk)
