@@ -9,16 +9,17 @@ import os
 import pwd
 import secrets
 import shutil
+import socket
 import string
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.bench.server import free_port
 from tests.conftest import REQUIRE_SERVICES
+from tests.thin_path import wait_for
 
 
 def require_binary(name: str) -> str:
@@ -29,14 +30,6 @@ def require_binary(name: str) -> str:
             pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
         pytest.skip(reason)
     return path
-
-
-def _wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 class ThrowawayRedis:
@@ -57,7 +50,7 @@ class ThrowawayRedis:
             stdout=(self.folder / "redis.log").open("a"),
             stderr=subprocess.STDOUT,
         )
-        _wait_until(self._answers, 10, "redis-server to start")
+        wait_for(self._answers, timeout=10)
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to the clients, nothing saved."""
@@ -67,7 +60,7 @@ class ThrowawayRedis:
 
     def _answers(self) -> bool:
         try:
-            with http.client.socket.create_connection(("127.0.0.1", self.port), 0.2) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), 0.2) as sock:
                 sock.sendall(b"PING\r\n")
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
