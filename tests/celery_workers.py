@@ -34,7 +34,9 @@ class Workers:
         self.busy.mkdir(exist_ok=True)
         self.logs = tmp_path
         self.redis_url = redis_url or _redis_url(WORKER_REDIS_DB)
-        self.client = Celery(broker=self.redis_url, backend=self.redis_url)
+        # Not the current app: shared tasks (scoring.tasks) resolve to the current app, and would
+        # send the rest of the run's tasks to this test's broker.
+        self.client = Celery(broker=self.redis_url, backend=self.redis_url, set_as_current=False)
         self.processes: list[subprocess.Popen] = []
 
     def start(

@@ -132,3 +132,15 @@ def _fresh_public_results():
     from scoring.public import forget_all
 
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _project_celery_app_stays_current():
+    """A test that made another Celery app current would send every later test's shared
+    tasks to that app's broker (a throwaway Redis that is gone): fail the test that did it."""
+    from celery import current_app
+
+    from config.celery import app
+
+    yield
+    assert current_app._get_current_object() is app, "a test left another Celery app current"
