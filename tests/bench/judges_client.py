@@ -35,6 +35,33 @@ def marks_for(judge: int, entry: int) -> dict[str, str]:
     return {f"c{i}": str((judge * 7 + entry * 13 + i * 5) % 21 / 4 + 5) for i in range(CRITERIA)}
 
 
+def lost_and_duplicated(
+    sheets, events: dict[int, int], marks: dict[int, dict], judge_ids: list[int], entries
+) -> dict[str, int]:
+    """What the database holds against what the judges sent: `sheets` the submitted sheets as
+    (id, judge id, entry id), `events` the audit events per sheet id, `marks` each sheet's
+    {criterion code: Decimal}; judge number n of `judge_ids` sent `marks_for(n, entry)`.
+
+    Lost: a judge × entry with no sheet, with no audit event or with other marks. Duplicated:
+    every sheet past the first of a judge × entry and every audit event past a sheet's first."""
+    from decimal import Decimal
+
+    by_pair: dict[tuple[int, int], list[int]] = {}
+    for sheet, judge, entry in sheets:
+        by_pair.setdefault((judge, entry), []).append(sheet)
+    lost = duplicated = 0
+    for number, judge in enumerate(judge_ids):
+        for entry in entries:
+            found = by_pair.get((judge, entry), [])
+            duplicated += max(0, len(found) - 1) + sum(
+                max(0, events.get(sheet, 0) - 1) for sheet in found
+            )
+            sent = {code: Decimal(value) for code, value in marks_for(number, entry).items()}
+            if not found or events.get(found[0], 0) == 0 or marks.get(found[0]) != sent:
+                lost += 1
+    return {"lost": lost, "duplicated": duplicated}
+
+
 class Tablet:
     """One judge's tablet: one keep-alive connection (reopened when the server closes it), the
     session cookie and the CSRF token."""

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +34,7 @@ from contest import services as contest_services
 from contest.models import Contest, Entry, Initiative, Membership, Role, Unit
 from scheduling.models import Panel, PanelSeat, Round, Session, Slot
 from scoring.models import Criterion, Mark, Rubric, ScoreSheet, ScoreSheetEvent
-from tests.bench.judges_client import CRITERIA, marks_for
+from tests.bench.judges_client import CRITERIA, lost_and_duplicated
 from tests.bench.server import free_port, gunicorn, process_tree_cpu, production_env
 
 JUDGES = 100
@@ -190,33 +189,21 @@ def summary(results: list, *, start_at: float) -> dict:
 def check_sheets(round: Round, judge_ids: list[int], entries: list[int]) -> dict:
     """Against the database: every judge × entry of the phase has exactly one submitted sheet,
     with the marks sent, and exactly one audit event."""
-    sheets: dict[tuple[int, int], list[int]] = {}
-    for sheet_id, judge_id, entry_id in ScoreSheet.objects.filter(
+    sheets = ScoreSheet.objects.filter(
         round=round, entry_id__in=entries, status=ScoreSheet.Status.SUBMITTED
-    ).values_list("id", "judge_id", "entry_id"):
-        sheets.setdefault((judge_id, entry_id), []).append(sheet_id)
+    ).values_list("id", "judge_id", "entry_id")
     events = dict(
         ScoreSheetEvent.objects.filter(sheet__round=round, sheet__entry_id__in=entries)
         .values("sheet_id")
         .annotate(n=Count("id"))
         .values_list("sheet_id", "n")
     )
-    marks: dict[int, dict[str, str]] = {}
+    marks: dict[int, dict] = {}
     for sheet_id, code, value in Mark.objects.filter(
         sheet__round=round, sheet__entry_id__in=entries
     ).values_list("sheet_id", "criterion__code", "value"):
         marks.setdefault(sheet_id, {})[code] = value
-    lost = duplicated = 0
-    for judge, judge_id in enumerate(judge_ids):
-        for entry in entries:
-            found = sheets.get((judge_id, entry), [])
-            duplicated += max(0, len(found) - 1) + sum(
-                max(0, events.get(sheet, 0) - 1) for sheet in found
-            )
-            sent = {code: Decimal(value) for code, value in marks_for(judge, entry).items()}
-            if not found or events.get(found[0], 0) == 0 or marks.get(found[0]) != sent:
-                lost += 1
-    return {"lost": lost, "duplicated": duplicated}
+    return lost_and_duplicated(sheets, events, marks, judge_ids, entries)
 
 
 def bench_judges_load(emit) -> None:

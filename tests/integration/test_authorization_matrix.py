@@ -1,7 +1,12 @@
-"""The authorization matrix of scoring (issue 4): every scoring endpoint × every role.
+"""The scoring endpoints (issue 4): their stage, their requests, and the one role the
+whole-app matrix does not play.
 
-Each cell is one request, by one person, about the entry on stage: the second entry (of the
-second unit) of the open final round, in panel A's session. Every cell checks the status; then
+ENDPOINTS is every scoring endpoint and page, each one request about the entry on stage: the
+second entry (of the second unit) of the open final round, in panel A's session.
+tests/integration/test_access_matrix.py runs each of them as its 11 roles (and changes their
+ids); tests/integration/test_api_fuzzing.py starts from the same stage. Here they run as the
+head judge of panel B, the other session of the round: a head judge, but not this entry's.
+Each cell checks the status; then
 
 - a refused request, and any read, leaves every table of the contest exactly as it was (no
   sheet, mark, audit event, paper sheet, penalty, timer, ranking change, award...);
@@ -55,7 +60,7 @@ from tests.world import World, build_world, make_user, session_start
 
 pytestmark = pytest.mark.django_db
 
-# Column headings of MATRIX → the role each column plays (see `stage` for who they are).
+# The people of the stage (`build_stage` makes them) by the short names a MATRIX column may use.
 ROLES = {
     "this": "judge_this_panel",  # judge2, on panel A, no unit
     "other": "judge_other_panel",  # on panel B, which judges another session of the round
@@ -71,42 +76,42 @@ ROLES = {
 }
 
 MATRIX = """
-endpoint                   this other own  head headB secr org  orgX rep  pres anon
-score-sheets-POST          201  403   403  201  403   403  403  403  403  403  403
-declarations-POST          201  403   403  201  403   403  403  403  403  403  403
-my-sheets-GET              200  200   200  200  200   200  200  200  200  200  403
-rankings-GET               403  403   403  403  403   403  200  403  403  403  403
-ranking-publish-POST       403  403   403  403  403   403  200  403  403  403  403
-ranking-unpublish-POST     403  403   403  403  403   403  200  403  403  403  403
-unlock-POST                403  403   403  200  403   403  403  403  403  403  403
-progress-GET               403  403   403  200  403   200  200  403  403  403  403
-timers-POST                403  403   403  200  403   200  200  403  403  403  403
-paper-sheets-GET           403  403   403  200  200   200  200  403  403  403  403
-paper-sheets-POST          403  403   403  403  403   201  403  403  403  403  403
-penalties-POST             403  403   403  201  403   403  201  403  403  403  403
-tie-breaks-PUT             403  403   403  403  403   403  200  403  403  403  403
-public-results-GET         200  200   200  200  200   200  200  200  200  200  200
-advance-POST               403  403   403  200  403   200  200  403  403  403  403
-nudges-POST                403  403   403  201  403   201  201  403  403  403  403
-head-console-page          403  403   403  200  403   200  200  403  403  403  login
-running-order-GET          200  403   200  200  403   403  403  403  403  403  403
-judge-home-page            200  200   200  200  200   200  200  200  200  200  login
-judge-session-page         200  403   200  200  403   403  403  403  403  403  login
-judge-console-json         200  403   200  200  403   403  403  403  403  403  login
-score-entry-page           200  404   404  200  404   404  404  404  404  404  login
-score-entry-page-POST      302  404   404  302  404   404  404  404  404  404  login
-round-rankings-page        403  403   403  403  403   403  200  403  403  403  login
-ranking-compute-page-POST  403  403   403  403  403   403  302  403  403  403  login
-ranking-publish-page-POST  403  403   403  403  403   403  302  403  403  403  login
-public-results-page        200  200   200  200  200   200  200  200  200  200  200
-ranking-unpublish-page-POST 403 403   403  403  403   403  302  403  403  403  login
-sign-off-POST              403  403   403  200  200   403  403  403  403  403  403
-sign-off-page              403  403   403  200  200   403  403  403  403  403  login
-reveal-POST                403  403   403  403  403   403  200  403  403  403  403
-reveal-finish-POST         403  403   403  403  403   403  200  403  403  403  403
-ceremony-page              403  403   403  403  403   403  200  403  403  403  login
-ceremony-page-POST         403  403   403  403  403   403  302  403  403  403  login
-board-page                 200  200   200  200  200   200  200  200  200  200  200
+endpoint                     headB
+score-sheets-POST            403
+declarations-POST            403
+my-sheets-GET                200
+rankings-GET                 403
+ranking-publish-POST         403
+ranking-unpublish-POST       403
+unlock-POST                  403
+progress-GET                 403
+timers-POST                  403
+paper-sheets-GET             200
+paper-sheets-POST            403
+penalties-POST               403
+tie-breaks-PUT               403
+public-results-GET           200
+advance-POST                 403
+nudges-POST                  403
+head-console-page            403
+running-order-GET            403
+judge-home-page              200
+judge-session-page           403
+judge-console-json           403
+score-entry-page             404
+score-entry-page-POST        404
+round-rankings-page          403
+ranking-compute-page-POST    403
+ranking-publish-page-POST    403
+public-results-page          200
+ranking-unpublish-page-POST  403
+sign-off-POST                200
+sign-off-page                200
+reveal-POST                  403
+reveal-finish-POST           403
+ceremony-page                403
+ceremony-page-POST           403
+board-page                   200
 """
 
 # Cells whose expected answer the code does not give yet: (endpoint, role) -> why.
@@ -674,7 +679,7 @@ def assert_status(response, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("endpoint", "role", "expected"), CELLS)
-def test_authorization_matrix(stage, client_as, endpoint, role, expected):
+def test_head_judge_of_another_panel(stage, client_as, endpoint, role, expected):
     spec = ENDPOINTS[endpoint]
     spec.setup(stage)
     actor = stage.users[role]

@@ -13,14 +13,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from decimal import Decimal
 
 import psycopg
 import pytest
 from django.db import connection
 
 from scoring.models import Criterion, Mark, ScoreSheet, ScoreSheetEvent
-from tests.bench.judges_client import marks_for
+from tests.bench.judges_client import lost_and_duplicated, marks_for
 from tests.bench.judges_load import build_contest
 from tests.bench.server import free_port, gunicorn, production_env
 from tests.throwaway import HttpTablet, ThrowawayPostgres, ThrowawayRedis
@@ -105,18 +104,7 @@ def sheets_in(url: str, round_id: int, judge_ids: list[int], entries: list[int])
             f"JOIN {Criterion._meta.db_table} c ON c.id = m.criterion_id"
         ):
             marks.setdefault(sheet, {})[code] = value
-    by_pair: dict[tuple[int, int], list[int]] = {}
-    for sheet, judge, entry in sheets:
-        by_pair.setdefault((judge, entry), []).append(sheet)
-    lost = duplicated = 0
-    for number, judge in enumerate(judge_ids):
-        for entry in entries:
-            found = by_pair.get((judge, entry), [])
-            duplicated += max(0, len(found) - 1) + sum(max(0, events[s] - 1) for s in found)
-            sent = {code: Decimal(value) for code, value in marks_for(number, entry).items()}
-            if not found or events[found[0]] == 0 or marks.get(found[0]) != sent:
-                lost += 1
-    return {"sheets": len(sheets), "lost": lost, "duplicated": duplicated}
+    return {"sheets": len(sheets), **lost_and_duplicated(sheets, events, marks, judge_ids, entries)}
 
 
 def test_a_database_restart_mid_burst_loses_and_doubles_nothing(tmp_path, artifacts_dir):
