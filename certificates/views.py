@@ -51,7 +51,7 @@ def contest_access(user, contest: Contest) -> tuple[bool, object]:
     return is_organiser, membership
 
 
-def contest_zip(request, slug):
+def contest_zip_response(request, slug):
     """Every valid certificate of the contest as one ZIP, a folder per unit; a unit
     representative gets their unit's."""
     contest = get_object_or_404(Contest, slug=slug)
@@ -65,6 +65,11 @@ def contest_zip(request, slug):
         name = f"{name} - {membership.unit.name}"
     certificates = certificates.order_by("unit__name", "kind", "serial").iterator(chunk_size=200)
     return downloads.zip_response(certificates, downloads.safe_name(name, 150) + ".zip")
+
+
+@login_required
+def contest_zip(request, slug):
+    return contest_zip_response(request, slug)
 
 
 @login_required

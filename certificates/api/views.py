@@ -17,7 +17,7 @@ from certificates.api.serializers import (
     VerificationSerializer,
 )
 from certificates.models import Certificate
-from certificates.views import certificate_pdf, contest_access, contest_zip
+from certificates.views import certificate_pdf, contest_access, contest_zip_response
 from contest.models import Contest, Role
 from contest.selectors import require_role
 
@@ -91,7 +91,7 @@ class ContestCertificatesZipView(APIView):
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, slug):
-        return contest_zip(request, slug)
+        return contest_zip_response(request, slug)
 
 
 class RevokeCertificateView(APIView):
