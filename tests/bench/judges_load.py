@@ -35,7 +35,7 @@ from contest.models import Contest, Entry, Initiative, Membership, Role, Unit
 from scheduling.models import Panel, PanelSeat, Round, Session, Slot
 from scoring.models import Criterion, Mark, Rubric, ScoreSheet, ScoreSheetEvent
 from tests.bench.judges_client import CRITERIA, lost_and_duplicated
-from tests.bench.server import free_port, gunicorn, process_tree_cpu, production_env
+from tests.bench.server import cpu_figures, cpu_sample, free_port, gunicorn, production_env
 
 JUDGES = 100
 CAPACITY_ENTRIES, LATENCY_ENTRIES = 20, 30  # sheets per judge in each phase
@@ -221,14 +221,14 @@ def bench_judges_load(emit) -> None:
     with gunicorn(port, env, "config.wsgi:application") as server:
         try:
             clients = start_clients(port, final.pk, login_paths, phases)
-            cpu_before = process_tree_cpu(server.pid)
+            cpu_before = cpu_sample(server.pid)
             capacity, capacity_run = run_phase(clients, phase="capacity", seed=1)
-            cpu_between = process_tree_cpu(server.pid)
+            cpu_between = cpu_sample(server.pid)
             latency, latency_run = run_phase(
                 clients, phase="latency", seed=2, rate=RATE, judges=JUDGES
             )
-            latency_cpu = process_tree_cpu(server.pid) - cpu_between
-            capacity_cpu = cpu_between - cpu_before
+            capacity_cpu = cpu_figures(cpu_before, cpu_between, len(capacity))
+            latency_cpu = cpu_figures(cpu_between, cpu_sample(server.pid), len(latency))
         finally:
             for client in clients:
                 client.kill()
@@ -242,7 +242,7 @@ def bench_judges_load(emit) -> None:
         judges=JUDGES,
         client_processes=CLIENT_PROCESSES,
         **capacity_figures,
-        gunicorn_cpu_ms_per_write=round(capacity_cpu * 1000 / len(capacity), 2),
+        **capacity_cpu,
         client_cpu_s=capacity_run["client_cpu_s"],
         reconnects=capacity_run["reconnects"],
         **check_sheets(final, judge_ids, phases["capacity"]),
@@ -259,7 +259,7 @@ def bench_judges_load(emit) -> None:
         kept_up=achieved >= 0.95 * RATE,
         judges=JUDGES,
         **latency_figures,
-        gunicorn_cpu_ms_per_write=round(latency_cpu * 1000 / len(latency), 2),
+        **latency_cpu,
         client_cpu_s=latency_run["client_cpu_s"],
         reconnects=latency_run["reconnects"],
         **check_sheets(final, judge_ids, phases["latency"]),

@@ -104,6 +104,51 @@ def gunicorn(port: int, env: dict[str, str], application: str) -> Iterator[subpr
         server.wait(timeout=30)
 
 
+def _process_cpu(stat: str, tick: int) -> tuple[str, float]:
+    """(command name, CPU seconds) from the text of /proc/<pid>/stat."""
+    name = stat[stat.index("(") + 1 : stat.rindex(")")]
+    fields = stat.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / tick
+
+
+def cpu_sample(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the web server's process tree, by PostgreSQL's and Redis's
+    processes (every process of that name on the machine: the services are shared), and by the
+    whole machine (busy and total, from /proc/stat). Subtract two samples for a phase's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    sample = {"gunicorn": process_tree_cpu(server_pid), "postgres": 0.0, "redis": 0.0}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, seconds = _process_cpu(stat_file.read_text(), tick)
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+        if name == "postgres":
+            sample["postgres"] += seconds
+        elif name.startswith("redis-server"):
+            sample["redis"] += seconds
+    try:
+        ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        ticks = [0] * 8
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    sample["machine_total"] = sum(ticks[:8]) / tick
+    sample["machine_busy"] = (sum(ticks[:8]) - idle) / tick
+    return sample
+
+
+def cpu_figures(before: dict[str, float], after: dict[str, float], writes: int) -> dict:
+    """A phase's CPU per write of each part, and how busy the machine was (percent)."""
+    used = {key: after[key] - before[key] for key in before}
+    per_write = {
+        f"{part}_cpu_ms_per_write": round(used[part] * 1000 / max(writes, 1), 2)
+        for part in ("gunicorn", "postgres", "redis")
+    }
+    busy, total = used["machine_busy"], used["machine_total"]
+    per_write["machine_cpu_ms_per_write"] = round(busy * 1000 / max(writes, 1), 2)
+    per_write["machine_busy_percent"] = round(100 * busy / total, 1) if total else None
+    return per_write
+
+
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and its children, from /proc (0 elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK")
