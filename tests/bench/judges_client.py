@@ -8,8 +8,9 @@ and prints that phase's results as one JSON line:
 
 - {"phase": "capacity", "start_at": t}: closed loop, every judge sends its writes back to back.
 - {"phase": "latency", "start_at": t, "rate": r, "judges": n}: open loop, the n judges together
-  send r writes per second, evenly paced; each write's latency counts from its scheduled send
-  time, so a slow server cannot hide its queue (no coordinated omission).
+  send r requests per second, evenly paced from the first to the last (retries and stale
+  attempts are requests too); each request's latency counts from its scheduled send time, so a
+  slow server cannot hide its queue (no coordinated omission).
 
 Every write is one POST /api/score-sheets/ with a fresh Idempotency-Key; a tenth are sent again
 with the same key (the tablet missed the answer), and some are preceded by a stale If-Match.
@@ -141,17 +142,46 @@ class Tablet:
         self.reader = self.writer = None
 
 
+def kinds_for(rng: random.Random, entry_count: int):
+    """Per entry, the kinds of request a judge sends, in order: a stale attempt now and then,
+    the write, and now and then the same write again. The only use of the judge's `rng`, so
+    that every client process can count every judge's requests (open_loop_slots)."""
+    for _ in range(entry_count):
+        stale = rng.random() < STALE_SHARE  # a tablet that last saw another version of the sheet
+        retry = rng.random() < RETRY_SHARE  # the answer was lost: the same write, the same key
+        yield ("stale",) * stale + ("first",) + ("retry",) * retry
+
+
 def attempts_for(judge: int, entries: list[int], round_id: int, rng: random.Random):
     """The requests a judge sends for these entries: (entry, kind, body, headers) in order."""
-    for entry in entries:
+    for entry, kinds in zip(entries, kinds_for(rng, len(entries)), strict=True):
         body = json.dumps({"round": round_id, "entry": entry, "marks": marks_for(judge, entry)})
         key = uuid.uuid4().hex
-        if rng.random() < STALE_SHARE:  # a tablet that last saw another version of the sheet
-            stale = {"Idempotency-Key": uuid.uuid4().hex, "If-Match": '"v99"'}
-            yield entry, "stale", body.encode(), stale
-        yield entry, "first", body.encode(), {"Idempotency-Key": key}
-        if rng.random() < RETRY_SHARE:  # the answer was lost: the same write, the same key
-            yield entry, "retry", body.encode(), {"Idempotency-Key": key}
+        for kind in kinds:
+            headers = {"Idempotency-Key": key}
+            if kind == "stale":
+                headers = {"Idempotency-Key": uuid.uuid4().hex, "If-Match": '"v99"'}
+            yield entry, kind, body.encode(), headers
+
+
+def judge_rng(seed: int, judge: int) -> random.Random:
+    return random.Random(seed * 1000 + judge)
+
+
+def open_loop_slots(judges: int, entry_count: int, seed: int) -> dict[int, list[int]]:
+    """Judge -> the slot of each of its requests, slot i being due at i / rate: every judge's
+    k-th request before anyone's (k + 1)-th, judges in turn, no slot empty. So the server gets
+    exactly `rate` requests a second from the first to the last, though judges send different
+    numbers of requests (retries and stale attempts)."""
+    counts = {
+        judge: sum(len(kinds) for kinds in kinds_for(judge_rng(seed, judge), entry_count))
+        for judge in range(judges)
+    }
+    order = sorted((k, judge) for judge, count in counts.items() for k in range(count))
+    slots: dict[int, list[int]] = {judge: [] for judge in counts}
+    for slot, (_k, judge) in enumerate(order):
+        slots[judge].append(slot)
+    return slots
 
 
 async def sleep_until(wall_time: float) -> None:
@@ -162,7 +192,7 @@ async def run_closed_loop(tablets, entries, round_id, start_at, seed) -> dict:
     results = []
 
     async def judge_loop(tablet: Tablet) -> None:
-        rng = random.Random(seed * 1000 + tablet.judge)
+        rng = judge_rng(seed, tablet.judge)
         await sleep_until(start_at)
         for entry, kind, body, headers in attempts_for(tablet.judge, entries, round_id, rng):
             sent = time.time()
@@ -175,16 +205,17 @@ async def run_closed_loop(tablets, entries, round_id, start_at, seed) -> dict:
 
 
 async def run_open_loop(tablets, entries, round_id, start_at, rate, judges, seed) -> dict:
-    """Judge j's k-th request is due at start_at + (j + k * judges) / rate: together one request
+    """Request slot i (open_loop_slots) is due at start_at + i / rate: together one request
     every 1/rate seconds. A judge whose previous request is still out sends late, and the
     lateness counts in the latency."""
     results = []
+    slots = open_loop_slots(judges, len(entries), seed)
 
     async def judge_loop(tablet: Tablet) -> None:
-        rng = random.Random(seed * 1000 + tablet.judge)
+        rng = judge_rng(seed, tablet.judge)
         attempts = attempts_for(tablet.judge, entries, round_id, rng)
-        for k, (entry, kind, body, headers) in enumerate(attempts):
-            due = start_at + (tablet.judge + k * judges) / rate
+        for slot, (entry, kind, body, headers) in zip(slots[tablet.judge], attempts, strict=True):
+            due = start_at + slot / rate
             await sleep_until(due)
             status = await tablet.request("POST", "/api/score-sheets/", body, headers)
             results.append((tablet.judge, entry, kind, status, due, time.time()))

@@ -6,7 +6,8 @@ load generator's CPU is bounded and does not pass for the server's. Two phases, 
 of its own in a fresh contest:
 
 - capacity: closed loop, the 100 judges send back to back; writes per second.
-- latency: open loop, the 100 judges together send RATE writes per second, evenly paced;
+- latency: open loop, the 100 judges together send RATE writes per second, evenly paced from
+  the first to the last (a retry or a stale attempt is a write too, as in the capacity phase);
   p50 and p99 from each write's scheduled send time, the rate achieved, and whether the server
   kept up.
 

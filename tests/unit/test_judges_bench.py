@@ -1,9 +1,15 @@
-"""The count of lost and duplicated sheets that the load benchmark and the database-restart
-test report: it must see every way a sheet can go missing or be doubled."""
+"""The load benchmark's own arithmetic (tests/bench/judges_client.py): the open loop's pacing,
+and the count of lost and duplicated sheets that it and the database-restart test report."""
 
 from decimal import Decimal
 
-from tests.bench.judges_client import lost_and_duplicated, marks_for
+from tests.bench.judges_client import (
+    attempts_for,
+    judge_rng,
+    lost_and_duplicated,
+    marks_for,
+    open_loop_slots,
+)
 
 JUDGES = [101, 102]
 ENTRIES = [7, 8]
@@ -47,3 +53,20 @@ def test_a_second_sheet_and_a_second_event_are_duplicates():
         "lost": 0,
         "duplicated": 2,
     }
+
+
+def test_the_open_loop_fills_every_slot_once_in_each_judge_s_order():
+    judges, entries, seed = 100, list(range(30)), 2
+    slots = open_loop_slots(judges, len(entries), seed)
+    sent = {
+        judge: list(attempts_for(judge, entries, 1, judge_rng(seed, judge)))
+        for judge in range(judges)
+    }
+    # As many slots as requests, judge by judge, so zip(..., strict=True) holds in the client.
+    assert {judge: len(s) for judge, s in slots.items()} == {j: len(a) for j, a in sent.items()}
+    assert any(len(a) != len(entries) for a in sent.values())  # retries and stale attempts
+    every = sorted(slot for judge_slots in slots.values() for slot in judge_slots)
+    assert every == list(range(len(every)))  # one request per slot, none empty: an even rate
+    assert all(s == sorted(s) for s in slots.values())
+    # Judges take turns: within any 100 consecutive slots of the first round, all judges.
+    assert {judge for judge, s in slots.items() if s[0] < judges} == set(range(judges))
