@@ -153,7 +153,7 @@ if REDIS_URL:
     }
     # PostgreSQL is the truth and Redis only a cache: with Redis down a cache read is a miss
     # and a write is skipped (logged), so sessions come from the database, public results are
-    # built afresh and judges go on scoring. The login lockout counts nothing meanwhile.
+    # built afresh and judges go on scoring. The login lockout counts in the database.
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # Sessions are read from Redis on every request and written through to the database, so

@@ -1,28 +1,64 @@
 """Password login with a lockout per account.
 
 All the judges' tablets share the venue's one public IP, so failures are counted per account,
-never per address: five wrong passwords lock that account for fifteen minutes."""
+never per address: five wrong passwords within fifteen minutes lock that account until fifteen
+minutes after the first of them. Counted in the database (LoginFailure), so the lockout holds
+while Redis is down."""
 
 import functools
 import hashlib
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import rows
+from contest.models import LoginFailure
 
 MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
+LOCKOUT = timedelta(minutes=15)
 
 
-def _failures_key(username: str) -> str:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    return f"login-failures:{digest}"
+def account_digest(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def is_locked(account: str) -> bool:
+    return LoginFailure.objects.filter(
+        account=account,
+        failures__gte=MAX_FAILURES,
+        window_started_at__gt=timezone.now() - LOCKOUT,
+    ).exists()
+
+
+def record_failure(account: str) -> None:
+    """One more wrong password for the account; a window that has run out starts again. The
+    row lock makes concurrent guesses count one by one."""
+    now = timezone.now()
+    with transaction.atomic():
+        # Windows that ran out mean nothing: a guesser trying many names leaves no rows behind.
+        LoginFailure.objects.filter(window_started_at__lte=now - LOCKOUT).exclude(
+            account=account
+        ).delete()
+        failure, created = LoginFailure.objects.select_for_update().get_or_create(
+            account=account, defaults={"failures": 1, "window_started_at": now}
+        )
+        if created:
+            return
+        if failure.window_started_at <= now - LOCKOUT:
+            failure.failures, failure.window_started_at = 1, now
+        else:
+            failure.failures += 1
+        failure.save(update_fields=["failures", "window_started_at"])
+
+
+def clear_failures(account: str) -> None:
+    LoginFailure.objects.filter(account=account).delete()
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -32,16 +68,15 @@ class LockoutAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        key = _failures_key(self.cleaned_data.get("username") or "")
-        if cache.get(key, 0) >= MAX_FAILURES:
+        account = account_digest(self.cleaned_data.get("username") or "")
+        if is_locked(account):
             raise ValidationError(self.error_messages["locked"], code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
-            cache.add(key, 0, LOCKOUT_SECONDS)
-            cache.incr(key)
+            record_failure(account)
             raise
-        cache.delete(key)
+        clear_failures(account)
         return cleaned
 
 

@@ -531,3 +531,23 @@ class LoginLink(models.Model):
 
     def __str__(self) -> str:
         return f"login link {self.pk} for {self.membership}"
+
+
+class LoginFailure(models.Model):
+    """Wrong passwords given for one account name since `window_started_at` (contest/auth.py).
+
+    In the database, not the cache: the cache fails open when Redis is down, and the lockout
+    must hold then too. The name is stored as a digest, so names that do not exist (a guesser
+    trying many) reveal nothing and take a fixed size."""
+
+    account = models.CharField(max_length=64, unique=True)  # sha256 of the normalised username
+    failures = models.PositiveIntegerField()
+    window_started_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(failures__gt=0), name="login_failure_counted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failed logins since {self.window_started_at:%Y-%m-%d %H:%M}"

@@ -64,7 +64,16 @@ from django.utils.http import urlsafe_base64_encode
 from certificates.models import Certificate, CertificateBatch, CertificateTemplate
 from contest import imports
 from contest import services as contest_services
-from contest.models import Contest, Entry, EntryAttachment, LoginLink, Membership, Role
+from contest.auth import account_digest
+from contest.models import (
+    Contest,
+    Entry,
+    EntryAttachment,
+    LoginFailure,
+    LoginLink,
+    Membership,
+    Role,
+)
 from scheduling import checks
 from scheduling import services as scheduling_services
 from scheduling.models import Break, Draw, Room, Round, ScheduleVersion, Session
@@ -886,7 +895,17 @@ ROWS = {
     # --- accounts and the site ---
     "home": Row("GET", lambda s: rev("home"), no_swap=NO_ID),
     "login-page": Row("GET", lambda s: rev("login"), no_swap=NO_ID),
-    "login-POST": Row("FORM", lambda s: rev("login"), wrong_password, writes=False, no_swap=NO_ID),
+    "login-POST": Row(
+        "FORM",
+        lambda s: rev("login"),
+        wrong_password,
+        # The refusal counts towards the name's lockout, and writes nothing else.
+        done=lambda s, actor: LoginFailure.objects.filter(
+            account=account_digest(wrong_password(s)["username"]), failures=1
+        ).exists(),
+        writes=True,
+        no_swap=NO_ID,
+    ),
     "logout-POST": Row("FORM", lambda s: rev("logout"), writes=False, no_swap=NO_ID),
     "password-change-page": Row("GET", lambda s: rev("password_change"), no_swap=OWN),
     "password-change-POST": Row(

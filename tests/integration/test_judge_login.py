@@ -4,9 +4,11 @@ are locked per account after repeated failures, whatever the IP."""
 import re
 
 import pytest
+from django.db.models import F
 from django.test import Client
 
-from contest.models import LoginLink, Membership
+from contest.auth import LOCKOUT, MAX_FAILURES, account_digest
+from contest.models import LoginFailure, LoginLink, Membership
 from tests.thin_path import client_for
 from tests.world import PASSWORD
 
@@ -65,19 +67,7 @@ def test_only_organisers_issue_links_and_only_for_judges(world):
         assert response.status_code == 404
 
 
-@pytest.fixture
-def forget_failures():
-    """The cache outlives the test (Redis in CI): leave judge2 unlocked for later tests."""
-    from django.core.cache import cache
-
-    from contest.auth import _failures_key
-
-    yield
-    for username in ("judge2", "judge3"):
-        cache.delete(_failures_key(username))
-
-
-def test_five_wrong_passwords_lock_the_account_not_the_venue(world, forget_failures):
+def test_five_wrong_passwords_lock_the_account_not_the_venue(world):
     for _attempt in range(5):
         response = Client().post(
             "/accounts/login/", {"username": "judge2", "password": "x"}, REMOTE_ADDR="203.0.113.9"
@@ -92,6 +82,36 @@ def test_five_wrong_passwords_lock_the_account_not_the_venue(world, forget_failu
         "/accounts/login/", {"username": "judge3", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
     )
     assert other.status_code == 302
+
+
+def log_in(username: str, password: str):
+    return Client().post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_the_lockout_ends_fifteen_minutes_after_the_first_failure_and_a_login_clears_it(world):
+    for _attempt in range(MAX_FAILURES):
+        assert log_in("Judge2 ", "x").status_code == 200  # the name as typed on a tablet
+    assert "Too many failed attempts" in log_in("judge2", PASSWORD).content.decode()
+    failure = LoginFailure.objects.get(account=account_digest("judge2"))
+    assert failure.failures == MAX_FAILURES  # the locked attempt is not counted
+    assert "judge2" not in failure.account  # only a digest of the name is kept
+
+    failure.window_started_at -= LOCKOUT
+    failure.save()
+    assert log_in("judge2", "x").status_code == 200  # the window had run out: 1 failure
+    assert LoginFailure.objects.get(account=account_digest("judge2")).failures == 1
+    assert log_in("judge2", PASSWORD).status_code == 302
+    assert not LoginFailure.objects.exists()  # a login clears the count
+
+
+def test_guessing_many_names_leaves_no_rows_once_their_windows_run_out(world):
+    for name in ("ghost1", "ghost2", "ghost3"):
+        log_in(name, "x")
+    LoginFailure.objects.update(window_started_at=F("window_started_at") - LOCKOUT)
+    log_in("ghost4", "x")
+    assert list(LoginFailure.objects.values_list("account", flat=True)) == [
+        account_digest("ghost4")
+    ]
 
 
 def test_the_page_can_tell_who_is_signed_in_on_the_tablet(world):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from certificates.models import Certificate, CertificateBatch
+from contest.auth import MAX_FAILURES
 from contest.models import Membership
 from scoring import selectors
 from scoring import services as scoring_services
@@ -25,6 +26,7 @@ from tests.celery_workers import Workers, _database_url
 from tests.integration.conftest import head_judge_unscored
 from tests.thin_path import wait_for
 from tests.throwaway import HttpTablet, ThrowawayRedis, session_key_for
+from tests.world import PASSWORD
 
 pytestmark = [
     pytest.mark.postgres,
@@ -36,6 +38,7 @@ SECRET_KEY = "redis-outage-test-" + "k" * 50
 # The organiser sees the notice in Vietnamese, the default language (no Accept-Language sent).
 DELAYED = b'data-testid="background-delayed"'
 UNREACHABLE = "Không kết nối được hàng đợi tác vụ (Redis).".encode()
+LOCKED = "Tài khoản này đã đăng nhập sai quá nhiều lần".encode()
 # A request that has to queue a task gives up on the broker within about 3 s (config/settings.py).
 SLOWEST_ANSWER_S = 5.0
 
@@ -109,6 +112,15 @@ def test_judging_goes_on_without_redis_and_the_reconcilers_catch_up(
             assert status == 200  # the public page, built from the database
             status, _, _ = tablets["judge3"].get("/judge/")
             assert status == 200  # sessions come from the database
+            # The login lockout holds: it counts in the database, not in the cache.
+            guesser = HttpTablet(port)
+            for password in ["wrong"] * MAX_FAILURES + [PASSWORD]:
+                status, _, page = guesser.post_form(
+                    "/accounts/login/", [("username", judge3.username), ("password", password)]
+                )
+                assert status == 200  # the form again: no session for the guesser
+            assert LOCKED in page
+            figures["login_attempts_while_down"] = MAX_FAILURES + 1
 
             # Redis back, empty: beat's reconciler finds the round and the worker ranks it.
             redis.start()
