@@ -1,16 +1,19 @@
 """Certificates as files: readable Vietnamese file names, the attachment header, and the ZIP of a
 contest's certificates, one folder per unit, written as it is sent."""
 
+import logging
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
 from certificates.models import Certificate
 from config.downloads import as_attachment
+
+logger = logging.getLogger(__name__)
 
 JUDGES_FOLDER = "Giám khảo"
 OTHERS_FOLDER = "Khác"
@@ -43,8 +46,19 @@ def folder_name(certificate: Certificate) -> str:
 
 
 def pdf_response(certificate: Certificate) -> FileResponse:
-    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
-    return as_attachment(response, file_name(certificate))
+    """The certificate's PDF; a file lost from storage is a 404 for the visitor and an error
+    in the log for whoever runs the site (restore it from a backup), never a 500."""
+    try:
+        pdf = certificate.pdf.open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: no file recorded at all
+        logger.error(
+            "certificate %s (%s): its PDF %r is missing from storage",
+            certificate.pk,
+            certificate.serial,
+            certificate.pdf.name,
+        )
+        raise Http404("This certificate's file is missing.") from None
+    return as_attachment(FileResponse(pdf, content_type="application/pdf"), file_name(certificate))
 
 
 def zip_response(certificates: Iterable[Certificate], name: str) -> StreamingHttpResponse:

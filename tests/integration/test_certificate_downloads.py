@@ -104,6 +104,15 @@ def test_revoked_and_missing_certificates_are_not_found(issued):
     assert client_for(world.organiser).get(f"/api/certificates/{missing}/pdf/").status_code == 404
 
 
+def test_a_pdf_lost_from_storage_is_not_found_and_logged(issued, caplog):
+    certificate = Certificate.objects.get(entry=issued.entries[0])
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    organiser = issued.world.organiser
+    with caplog.at_level("ERROR", logger="certificates.downloads"):
+        assert can_download(organiser, certificate) == (404, 404)
+    assert "is missing from storage" in caplog.text and certificate.pdf.name in caplog.text
+
+
 def test_a_pdf_is_an_attachment_named_in_vietnamese(issued):
     certificate = Certificate.objects.select_related("prize").get(entry=issued.entries[0])
     response = client_for(issued.world.organiser).get(f"/certificates/{certificate.pk}/download/")
