@@ -45,11 +45,11 @@ def folder_name(certificate: Certificate) -> str:
     return JUDGES_FOLDER if certificate.kind == Certificate.Kind.JUDGE else OTHERS_FOLDER
 
 
-def pdf_response(certificate: Certificate) -> FileResponse:
-    """The certificate's PDF; a file lost from storage is a 404 for the visitor and an error
-    in the log for whoever runs the site (restore it from a backup), never a 500."""
+def open_pdf(certificate: Certificate):
+    """The certificate's PDF opened for reading, or None when its file is lost from storage:
+    an error in the log for whoever runs the site (restore it from a backup), never a 500."""
     try:
-        pdf = certificate.pdf.open("rb")
+        return certificate.pdf.open("rb")
     except (FileNotFoundError, ValueError):  # ValueError: no file recorded at all
         logger.error(
             "certificate %s (%s): its PDF %r is missing from storage",
@@ -57,7 +57,13 @@ def pdf_response(certificate: Certificate) -> FileResponse:
             certificate.serial,
             certificate.pdf.name,
         )
-        raise Http404("This certificate's file is missing.") from None
+        return None
+
+
+def pdf_response(certificate: Certificate) -> FileResponse:
+    pdf = open_pdf(certificate)
+    if pdf is None:
+        raise Http404("This certificate's file is missing.")
     return as_attachment(FileResponse(pdf, content_type="application/pdf"), file_name(certificate))
 
 
@@ -100,7 +106,10 @@ def zip_stream(certificates: Iterable[Certificate]) -> Iterator[bytes]:
             used.add(path)
             when = timezone.localtime(certificate.rendered_at or timezone.now())
             info = zipfile.ZipInfo(path, date_time=when.timetuple()[:6])
-            with certificate.pdf.open("rb") as source, archive.open(info, "w") as target:
+            source = open_pdf(certificate)
+            if source is None:
+                continue  # the rest of the archive is still worth having; the log says which
+            with source, archive.open(info, "w") as target:
                 while chunk := source.read(_COPY_BUFFER):
                     target.write(chunk)
                     yield sink.take()

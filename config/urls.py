@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from contest import views as contest_views
-from contest.auth import LockoutAuthenticationForm
+from contest.auth import LockoutAdminAuthenticationForm, LockoutAuthenticationForm
 from scheduling import views as scheduling_views
 from scoring import views as scoring_views
 
@@ -16,6 +16,8 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("", contest_views.home, name="home"),

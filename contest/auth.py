@@ -9,6 +9,7 @@ import functools
 import hashlib
 from datetime import timedelta
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
@@ -28,33 +29,32 @@ def account_digest(username: str) -> str:
     return hashlib.sha256(username.strip().lower().encode()).hexdigest()
 
 
-def is_locked(account: str) -> bool:
-    return LoginFailure.objects.filter(
-        account=account,
-        failures__gte=MAX_FAILURES,
-        window_started_at__gt=timezone.now() - LOCKOUT,
-    ).exists()
-
-
-def record_failure(account: str) -> None:
-    """One more wrong password for the account; a window that has run out starts again. The
-    row lock makes concurrent guesses count one by one."""
+def count_attempt(account: str) -> bool:
+    """Count a password attempt on the account before the password is checked, under the row's
+    lock, so that guesses sent in parallel cannot all pass a check made before any of them
+    failed. False, and not counted, when the account is locked; a login clears the count
+    (`clear_failures`), so what stays counted are the failures."""
     now = timezone.now()
+    # Windows that ran out mean nothing: a guesser trying many names leaves no rows behind.
+    # A statement of its own, before the row lock below: inside the same transaction, two
+    # attempts each deleting the other's expired row would deadlock.
+    LoginFailure.objects.filter(window_started_at__lte=now - LOCKOUT).exclude(
+        account=account
+    ).delete()
     with transaction.atomic():
-        # Windows that ran out mean nothing: a guesser trying many names leaves no rows behind.
-        LoginFailure.objects.filter(window_started_at__lte=now - LOCKOUT).exclude(
-            account=account
-        ).delete()
         failure, created = LoginFailure.objects.select_for_update().get_or_create(
             account=account, defaults={"failures": 1, "window_started_at": now}
         )
         if created:
-            return
+            return True
         if failure.window_started_at <= now - LOCKOUT:
             failure.failures, failure.window_started_at = 1, now
+        elif failure.failures >= MAX_FAILURES:
+            return False
         else:
             failure.failures += 1
         failure.save(update_fields=["failures", "window_started_at"])
+        return True
 
 
 def clear_failures(account: str) -> None:
@@ -62,22 +62,26 @@ def clear_failures(account: str) -> None:
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _("Too many failed attempts for this account; try again in 15 minutes."),
-    }
+    locked = {"locked": _("Too many failed attempts for this account; try again in 15 minutes.")}
+    error_messages = {**AuthenticationForm.error_messages, **locked}
 
     def clean(self):
-        account = account_digest(self.cleaned_data.get("username") or "")
-        if is_locked(account):
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # a field is missing: no password was tried
+        account = account_digest(username)
+        if not count_attempt(account):
             raise ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            record_failure(account)
-            raise
+        cleaned = super().clean()  # a wrong password raises: the attempt stays counted
         clear_failures(account)
         return cleaned
+
+
+class LockoutAdminAuthenticationForm(LockoutAuthenticationForm, AdminAuthenticationForm):
+    """The admin's login, with the same lockout: staff passwords are the ones most worth
+    guessing."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, **LockoutAuthenticationForm.locked}
 
 
 class UserBackend(ModelBackend):

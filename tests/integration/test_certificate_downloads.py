@@ -110,7 +110,13 @@ def test_a_pdf_lost_from_storage_is_not_found_and_logged(issued, caplog):
     organiser = issued.world.organiser
     with caplog.at_level("ERROR", logger="certificates.downloads"):
         assert can_download(organiser, certificate) == (404, 404)
+        archive = zip_of(
+            client_for(organiser).get(f"/contests/{issued.world.contest.slug}/certificates/zip/")
+        )
     assert "is missing from storage" in caplog.text and certificate.pdf.name in caplog.text
+    # The ZIP holds every other certificate, whole, instead of breaking off at the lost one.
+    others = Certificate.objects.exclude(pk=certificate.pk).count()
+    assert others > 0 and len(archive.namelist()) == others and archive.testzip() is None
 
 
 def test_a_pdf_is_an_attachment_named_in_vietnamese(issued):

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import F
 from django.test import Client
 
-from contest.auth import LOCKOUT, MAX_FAILURES, account_digest
+from contest.auth import LOCKOUT, MAX_FAILURES, account_digest, count_attempt
 from contest.models import LoginFailure, LoginLink, Membership
 from tests.thin_path import client_for
 from tests.world import PASSWORD
@@ -102,6 +102,35 @@ def test_the_lockout_ends_fifteen_minutes_after_the_first_failure_and_a_login_cl
     assert LoginFailure.objects.get(account=account_digest("judge2")).failures == 1
     assert log_in("judge2", PASSWORD).status_code == 302
     assert not LoginFailure.objects.exists()  # a login clears the count
+
+
+def test_a_form_without_a_password_does_not_reset_the_count(world):
+    for _attempt in range(MAX_FAILURES - 1):
+        log_in("judge2", "x")
+    assert log_in("judge2", "").status_code == 200  # a field error: nothing was tried
+    log_in("judge2", "x")
+    assert "Too many failed attempts" in log_in("judge2", PASSWORD).content.decode()
+
+
+def test_every_attempt_is_counted_before_its_password_is_checked(world):
+    """Guesses in parallel each take a count under the row lock first: past the fifth, none
+    reaches the password check."""
+    account = account_digest("judge2")
+    assert [count_attempt(account) for _ in range(MAX_FAILURES + 2)] == [True] * MAX_FAILURES + [
+        False
+    ] * 2
+    assert LoginFailure.objects.get(account=account).failures == MAX_FAILURES
+
+
+def test_the_admin_login_locks_too(world, django_user_model):
+    django_user_model.objects.create_user("staff1", password=PASSWORD, is_staff=True)
+
+    def admin_log_in(password: str):
+        return Client().post("/admin/login/", {"username": "staff1", "password": password})
+
+    for _attempt in range(MAX_FAILURES):
+        assert admin_log_in("x").status_code == 200
+    assert "Too many failed attempts" in admin_log_in(PASSWORD).content.decode()
 
 
 def test_guessing_many_names_leaves_no_rows_once_their_windows_run_out(world):
