@@ -48,7 +48,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -82,7 +81,6 @@ from scoring import public
 from scoring import services as scoring_services
 from scoring.models import (
     Criterion,
-    IdempotentRequest,
     PenaltyRule,
     Prize,
     PublicationEvent,
@@ -2083,15 +2081,10 @@ TABLE = _table()
 
 # --- the machinery ------------------------------------------------------------------------------
 
-# Every table of the contest, scheduling, scoring and certificates apps but the replay store
-# of the Idempotency-Key protocol (a refusal is an answer a retry must get again), and the
-# accounts (without the time of the last login).
-WATCHED = [
-    model._meta.db_table
-    for app in ("contest", "scheduling", "scoring", "certificates")
-    for model in apps.get_app_config(app).get_models(include_auto_created=True)
-    if model is not IdempotentRequest
-]
+# The scoring matrix's tables (every table of the contest, scheduling, scoring and
+# certificates apps but the Idempotency-Key replay store); the accounts are watched beside
+# them, without the time of the last login.
+WATCHED = scoring_matrix.WATCHED
 
 
 def _footprint_sql() -> str:
