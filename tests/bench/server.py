@@ -151,12 +151,11 @@ def cpu_figures(before: dict[str, float], after: dict[str, float], writes: int) 
 
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and its children, from /proc (0 elsewhere)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        _name, seconds = _process_cpu(
+            Path(f"/proc/{pid}/stat").read_text(), os.sysconf("SC_CLK_TCK")
+        )
     except OSError:
         return 0.0
-    total += (int(fields[11]) + int(fields[12])) / tick
-    return total + sum(process_tree_cpu(int(child)) for child in children)
+    return seconds + sum(process_tree_cpu(int(child)) for child in children)
