@@ -87,8 +87,10 @@ def idempotent(view_method):
                     # A refusal (400, 403, 404...) is an answer too: a retry gets the same
                     # one. Anything the handler does not answer is raised again.
                     response = view.handle_exception(error)
-                if response.status_code >= 500:
-                    raise _NotFinal  # nothing stored: a retry runs again
+                # A server error, or a write whose failure left the transaction to be rolled
+                # back (see services._write_sheet): nothing stored, a retry runs again.
+                if response.status_code >= 500 or transaction.get_rollback():
+                    raise _NotFinal
                 _store(request, key, body_sha256, response)
                 return _with_etag(response)
         except _NotFinal:
