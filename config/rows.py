@@ -35,6 +35,11 @@ def instances(row: tuple, *models: type[Model]) -> list[Model]:
     return made
 
 
+def width(*models: type[Model]) -> int:
+    """How many columns `columns` selects for these models together."""
+    return sum(_reading(model)[0] for model in models)
+
+
 @cache
 def _reading(model: type[Model]) -> tuple[int, list]:
     """The model's column count, and the converters the ORM would apply to its columns (e.g.

@@ -67,21 +67,31 @@ def slot_for_judging(user: AbstractBaseUser, round_id: int, entry_id: int) -> Sl
     if not user.is_authenticated:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_slot_for_judging_sql(), [user.pk, round_id, entry_id])
-        row = cursor.fetchone()
+        cursor.execute(slot_for_judging_sql(), [user.pk, round_id, entry_id])
+        return judging_slot_from_row(user, cursor.fetchone())
+
+
+def judging_slot_from_row(user: AbstractBaseUser, row: tuple | None) -> Slot | None:
+    """The slot of a row of slot_for_judging_sql (which may carry more columns after its
+    own), or None when there is no row or the seat is of the entry's own unit."""
     if row is None:
         return None
-    slot, session, entry, round = rows.instances(row, Slot, Session, Entry, Round)
+    slot, session, entry, round = rows.instances(row, *JUDGING_SLOT_MODELS)
     slot.session, slot.entry, slot.round = session, entry, round
-    slot.seat_unit_id = row[-1]
+    slot.seat_unit_id = row[rows.width(*JUDGING_SLOT_MODELS)]
     if slot.seat_unit_id and slot.seat_unit_id == entry.unit_id:
         return None
     slot.judging_for = (user.pk, slot.round_id, slot.entry_id)  # what was checked, and for whom
     return slot
 
 
+JUDGING_SLOT_MODELS = (Slot, Session, Entry, Round)
+
+
 @cache
-def _slot_for_judging_sql() -> str:  # built once, when first needed (the models are loaded)
+def slot_for_judging_sql() -> str:  # built once, when first needed (the models are loaded)
+    """Parameters: the judge's id, the round's, the entry's. Columns: those of
+    JUDGING_SLOT_MODELS, then the unit of the judge's seat."""
     return f"""
         SELECT {rows.columns(Slot, "slot")}, {rows.columns(Session, "sess")},
                {rows.columns(Entry, "ent")}, {rows.columns(Round, "rnd")}, seat.unit_id

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from config import rows
 from config.errors import NotAllowed
 from contest.models import Contest, Entry
+from scheduling import selectors as scheduling_selectors
 from scheduling.models import PanelSeat, Round, Slot
 from scoring import advancement, tabulation
 from scoring.models import (
@@ -71,6 +72,37 @@ def criteria_of_round(round_id: int) -> list[Criterion]:
     with connection.cursor() as cursor:
         cursor.execute(_criteria_of_round_sql(), [round_id])
         return [rows.instances(row, Criterion)[0] for row in cursor.fetchall()]
+
+
+def judging_slot(user, round_id: int, entry_id: int) -> Slot | None:
+    """scheduling.selectors.slot_for_judging, with the criteria of the round's rubric (rubric
+    order) in `slot.criteria`, read by the same query: one round trip fewer on every sheet a
+    judge writes."""
+    if not user.is_authenticated:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_judging_slot_sql(), [user.pk, round_id, entry_id, round_id])
+        found = cursor.fetchall()
+    slot = scheduling_selectors.judging_slot_from_row(user, found[0] if found else None)
+    if slot is not None:
+        start = rows.width(*scheduling_selectors.JUDGING_SLOT_MODELS) + 1  # past the seat's unit
+        slot.criteria = [
+            rows.instances(row[start:], Criterion)[0] for row in found if row[start] is not None
+        ]
+    return slot
+
+
+@cache
+def _judging_slot_sql() -> str:  # built once, when first needed (the models are loaded)
+    # One row per criterion (one row with no criterion when the round has no rubric yet);
+    # nothing when the judge has no slot for the entry.
+    return f"""
+        SELECT found.*, {rows.columns(Criterion, "criterion")}
+        FROM ({scheduling_selectors.slot_for_judging_sql()}) AS found
+        LEFT JOIN {rows.table(Rubric)} AS rubric ON rubric.round_id = %s
+        LEFT JOIN {rows.table(Criterion)} AS criterion ON criterion.rubric_id = rubric.id
+        ORDER BY criterion."order", criterion.id
+    """
 
 
 @cache

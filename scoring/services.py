@@ -210,19 +210,22 @@ def save_score_sheet(
     slot: Slot | None = None,
 ) -> ScoreSheet:
     """A judge saves (draft) or submits their sheet for one entry. Submitted sheets are final
-    for the judge; only a head judge can reopen them. `slot`: what slot_for_judging returned
-    for this judge, round and entry, when the caller looked it up already.
+    for the judge; only a head judge can reopen them. `slot`: what selectors.judging_slot (or
+    slot_for_judging) returned for this judge, round and entry, when the caller has it.
 
     The sheet comes back with its marks in hand (`sheet.marks.all()` needs no query)."""
-    _judging_slot(judge, round, entry, slot)
-    values = validate_marks(_criteria_of(round), marks, complete=submit)
+    slot = _judging_slot(judge, round, entry, slot)
+    values = validate_marks(_criteria_of(round, slot), marks, complete=submit)
     return _write_sheet(
         judge, round, entry, values, submit=submit, actor=judge, expected_version=expected_version
     )
 
 
-def _criteria_of(round: Round) -> list[Criterion]:
-    criteria = selectors.criteria_of_round(round.pk)
+def _criteria_of(round: Round, slot: Slot | None = None) -> list[Criterion]:
+    """The round's criteria; `slot`: one of selectors.judging_slot, which has read them."""
+    criteria = getattr(slot, "criteria", None)
+    if criteria is None:
+        criteria = selectors.criteria_of_round(round.pk)
     if not criteria:
         raise DomainError(_("This round has no rubric yet."))
     return criteria

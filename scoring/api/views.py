@@ -15,7 +15,7 @@ from config.schema import ERROR
 from contest.models import Contest, Entry, Role
 from contest.selectors import require_role
 from scheduling.models import Round, Session
-from scheduling.selectors import require_session_staff, slot_for_judging
+from scheduling.selectors import require_session_staff
 from scoring import public, selectors, services
 from scoring.api.serializers import (
     AdvancementSerializer,
@@ -94,9 +94,10 @@ class ScoreSheetSubmitView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         written_by(request, data)
-        # One query for the round, the entry and the judge's seat on its panel; only when it
-        # finds nothing are the round and the entry looked up, to say which one is wrong.
-        slot = slot_for_judging(request.user, data["round"], data["entry"])
+        # One query for the round, the entry, the judge's seat on its panel and the rubric's
+        # criteria; only when it finds nothing are the round and the entry looked up, to say
+        # which one is wrong.
+        slot = selectors.judging_slot(request.user, data["round"], data["entry"])
         if slot is not None:
             round, entry = slot.round, slot.entry
         else:

@@ -53,8 +53,8 @@ def test_judge_running_order_uses_a_fixed_number_of_queries(
 def test_submitting_a_score_sheet_uses_a_fixed_number_of_queries(
     scheduled, django_assert_max_num_queries
 ):
-    """The judges' hot path: session, user, the key's claim, one query for round, entry and
-    seat, the rubric, then the sheet, its marks and its audit event in one transaction."""
+    """The judges' hot path: session, user, the key's claim, one query for round, entry, seat
+    and rubric, then the sheet, its marks and its audit event in one transaction."""
     judge = client_for(scheduled.world.judges[1])
     body = {
         "round": scheduled.world.final.pk,

@@ -141,3 +141,23 @@ def test_descriptors_and_independent_criteria_on_the_judges_sheet(scheduled):
     standing = services.compute_ranking(round=world.final).standings.get()
     assert str(standing.score) == "8.000000"  # the independent 2 (weight 5) changes nothing
     assert standing.details["criteria"]["attire"] == "2.00"  # but it is shown
+
+
+def test_the_judges_slot_comes_with_the_rubric_in_order(scheduled):
+    """The hot path reads the judge's slot and the rubric in one query: the same criteria, in
+    the same order, as reading the rubric on its own; none while the round has no rubric."""
+    from scoring import selectors
+
+    world = scheduled.world
+    judge, entry = world.judges[1], scheduled.entries[1]
+    slot = selectors.judging_slot(judge, world.final.pk, entry.pk)
+    assert [c.code for c in slot.criteria] == ["content", "delivery"]
+    assert slot.criteria == selectors.criteria_of_round(world.final.pk)
+    assert slot.criteria[0].max_score == world.final.rubric.criteria.get(code="content").max_score
+    own_unit_entry = next(e for e in scheduled.entries if e.unit_id == world.units[0].pk)
+    assert selectors.judging_slot(world.judges[0], world.final.pk, own_unit_entry.pk) is None
+    world.final.rubric.criteria.all().delete()
+    slot = selectors.judging_slot(judge, world.final.pk, entry.pk)
+    assert slot is not None and slot.criteria == []
+    with pytest.raises(DomainError, match="no rubric yet"):
+        submit(scheduled, 1, 1)
