@@ -1,31 +1,28 @@
 from django.contrib.auth import logout
-from django.db import connection
 
-from config import rows
-from contest.models import LoginLink
-from contest.views import LOGIN_LINK_SESSION_KEY
+from contest import services
+from contest.views import LOGIN_LINK_SESSION_KEY, LOGIN_LINK_SESSION_KEY_RECORDED
 
 
 class LoginLinkMiddleware:
-    """A session opened with a personal login link ends when the organiser revokes the link."""
+    """A session opened with a personal login link ends when the organiser revokes the link.
+
+    Revoking deletes the sessions recorded for the link (contest.services.end_link_sessions),
+    so a tablet's request needs no query about its link. Only a session whose key changed
+    since it was recorded (a password change cycles the key; a session from before keys
+    were recorded) is checked against the link once, and recorded again under its new key."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        link_id = request.session.get(LOGIN_LINK_SESSION_KEY)
-        if link_id is not None and request.user.is_authenticated:
-            if not _is_live(link_id):
+        session = request.session
+        link_id = session.get(LOGIN_LINK_SESSION_KEY)
+        if link_id is not None and session.get(LOGIN_LINK_SESSION_KEY_RECORDED) != (
+            session.session_key
+        ):
+            if session.session_key and services.open_link_session(link_id, session.session_key):
+                session[LOGIN_LINK_SESSION_KEY_RECORDED] = session.session_key
+            else:
                 logout(request)
         return self.get_response(request)
-
-
-def _is_live(link_id: int) -> bool:
-    # In SQL of its own: it runs on every request of a tablet, and compiling it as an ORM
-    # query cost more than running it.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {rows.table(LoginLink)} WHERE id = %s AND revoked_at IS NULL",
-            [link_id],
-        )
-        return cursor.fetchone() is not None
