@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError, NotAllowed, StaleVersion
 
@@ -31,6 +30,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which names this
+    # module's JSONParser, when it is first imported.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None and _login_required(exc):
         # A tablet's outbox keeps such writes waiting for the judge to log in again, where

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -19,9 +20,48 @@ class ScoreSheetInputSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=True)
 
     def validate_marks(self, value):
-        if len(value) > 100:
+        if len(value) > MAX_MARKS:
             raise serializers.ValidationError(_("Too many marks."))
         return value
+
+    def run_validation(self, data=serializers.empty):
+        # A tablet's well-formed sheet is checked here without building the fields, which DRF
+        # deep-copies for every instance; anything else goes through them, and gets their
+        # messages. Both give the same result (tests/unit/test_sheet_input.py).
+        checked = well_formed_sheet(data)
+        return checked if checked is not None else super().run_validation(data)
+
+
+MAX_MARKS = 100
+_ID_RANGE = range(1, 2**63)
+_MARK = re.compile(r"[0-9]{0,6}(?:[.,][0-9]{1,6})?")  # a mark as tablets send it, or ""
+
+
+def well_formed_sheet(data) -> dict | None:
+    """ScoreSheetInputSerializer's validated data for a sheet in the shape tablets send (ids
+    as numbers, marks as plain decimal text, submit a boolean), or None for anything else."""
+    if not isinstance(data, dict):
+        return None
+    checked = {}
+    for name, required in (("round", True), ("entry", True), ("judge", False)):
+        if not required and name not in data:
+            continue
+        value = data.get(name)
+        if type(value) is not int or value not in _ID_RANGE:
+            return None
+        checked[name] = value
+    marks = data.get("marks")
+    if type(marks) is not dict or len(marks) > MAX_MARKS:
+        return None
+    for mark in marks.values():
+        if type(mark) is not str or not _MARK.fullmatch(mark):
+            return None
+    checked["marks"] = dict(marks)
+    submit = data.get("submit", True)
+    if type(submit) is not bool:
+        return None
+    checked["submit"] = submit
+    return checked
 
 
 class ScoreSheetSerializer(serializers.Serializer):
@@ -37,6 +77,26 @@ class ScoreSheetSerializer(serializers.Serializer):
 
     def get_marks(self, sheet) -> dict[str, str]:
         return {mark.criterion.code: str(mark.value) for mark in sheet.marks.all()}
+
+    def to_representation(self, sheet) -> dict:
+        # What the fields above give (tests/integration/test_scoring_api.py compares them),
+        # without building them:
+        # DRF deep-copies a serializer's declared fields on every instance, a tenth of a
+        # tablet's write. The fields stay declared for the schema.
+        return {
+            "id": sheet.pk,
+            "round": sheet.round_id,
+            "entry": sheet.entry_id,
+            "status": str(sheet.status),
+            "version": sheet.version,
+            "submitted_at": _DATETIME.to_representation(sheet.submitted_at)
+            if sheet.submitted_at is not None
+            else None,
+            "marks": self.get_marks(sheet),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
 
 
 class SheetStateSerializer(serializers.ModelSerializer):

@@ -211,3 +211,31 @@ def test_a_parts_overtime_penalty_is_deducted_once(scheduled):
         assert post_json(head, timers, timer).status_code == 200
     progress = head.get(f"/api/sessions/{scheduled.session.pk}/progress/").json()
     assert [t["penalty_applied"] for t in progress["timers"]] == [True]
+
+
+def test_the_sheet_answer_is_what_its_declared_fields_give(scheduled):
+    """ScoreSheetSerializer writes its answer without building its fields (the hot path):
+    the same as the fields, which the schema documents, for a draft, a submitted sheet as
+    the write hands it back, and one read from the database."""
+    from rest_framework import serializers
+
+    from scoring import services
+    from scoring.api.serializers import ScoreSheetSerializer
+
+    world = scheduled.world
+
+    def write(entry, submit):
+        return services.save_score_sheet(
+            judge=world.judges[1],
+            round=world.final,
+            entry=entry,
+            marks={"content": "8", "delivery": "7.5"},
+            submit=submit,
+        )
+
+    sheets = [write(scheduled.entries[1], False), write(scheduled.entries[2], True)]
+    sheets.append(ScoreSheet.objects.prefetch_related("marks__criterion").get(pk=sheets[1].pk))
+    for sheet in sheets:
+        fields = serializers.Serializer.to_representation(ScoreSheetSerializer(), sheet)
+        assert ScoreSheetSerializer(sheet).data == fields
+    assert fields["submitted_at"] is not None and sheets[0].submitted_at is None
