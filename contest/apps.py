@@ -1,19 +1,18 @@
 from django.apps import AppConfig
-from django.db.models.signals import pre_delete
+from django.contrib.auth.signals import user_logged_in
 
 
 class ContestConfig(AppConfig):
     name = "contest"
 
     def ready(self) -> None:
-        from contest.models import LoginLink
-
-        # A link deleted (with its judge's membership, say, from the admin) ends its sessions
-        # as a revoked one does: no request looks at the link any more.
-        pre_delete.connect(_login_link_deleted, sender=LoginLink, dispatch_uid="contest.link")
+        user_logged_in.connect(_forget_login_link, dispatch_uid="contest.forget_login_link")
 
 
-def _login_link_deleted(sender, instance, **kwargs) -> None:
-    from contest.services import end_link_sessions
+def _forget_login_link(sender, request, user, **kwargs) -> None:
+    """Any login starts without a login link (Django keeps the session's data when the same
+    user logs in again); the link login names its link after logging in."""
+    from contest.views import LOGIN_LINK_SESSION_KEY
 
-    end_link_sessions([instance.pk])
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(LOGIN_LINK_SESSION_KEY, None)

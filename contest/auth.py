@@ -7,6 +7,8 @@ while Redis is down."""
 
 import functools
 import hashlib
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -19,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import rows
-from contest.models import LoginFailure
+from contest.models import LoginFailure, LoginLink, Membership
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -84,26 +86,57 @@ class LockoutAdminAuthenticationForm(LockoutAuthenticationForm, AdminAuthenticat
     error_messages = {**AdminAuthenticationForm.error_messages, **LockoutAuthenticationForm.locked}
 
 
+@dataclass
+class LinkCheck:
+    """The login link a request's session was opened with; `live` once the user is read."""
+
+    link_id: int
+    live: bool | None = None
+
+
+# Set by LoginLinkMiddleware for a session opened with a login link: reading the session's
+# user then checks that the link is still live, in the same query, so a revoked link ends its
+# sessions at their next request at no cost to the tablets' requests.
+session_login_link: ContextVar[LinkCheck | None] = ContextVar("session_login_link", default=None)
+
+
 class UserBackend(ModelBackend):
     """Django's ModelBackend, with the user of a signed-in session read in SQL of its own: it
     runs on every request of every tablet, and compiling the ORM query cost more than running
-    it."""
+    it. A session opened with a login link has no user once the link is revoked."""
 
     def get_user(self, user_id):
+        check = session_login_link.get()
         with connection.cursor() as cursor:
-            cursor.execute(_user_sql(), [user_id])
+            if check is None:
+                cursor.execute(_user_sql(), [user_id])
+            else:
+                cursor.execute(_user_sql(with_link=True), [check.link_id, user_id])
             row = cursor.fetchone()
         if row is None:
             return None
+        if check is not None:
+            check.live = bool(row[-1])
+            if not check.live:
+                return None
         (user,) = rows.instances(row, get_user_model())
         return user if self.user_can_authenticate(user) else None
 
 
 @functools.cache
-def _user_sql() -> str:
+def _user_sql(with_link: bool = False) -> str:
+    """The user by id; `with_link`: and whether the login link (the first parameter) of one of
+    the user's memberships is live, as a last column."""
     User = get_user_model()
     pk = connection.ops.quote_name(User._meta.pk.column)
+    link_live = (
+        f", EXISTS (SELECT 1 FROM {rows.table(LoginLink)} AS link "
+        f"JOIN {rows.table(Membership)} AS membership ON membership.id = link.membership_id "
+        f"WHERE link.id = %s AND link.revoked_at IS NULL AND membership.user_id = account.{pk})"
+        if with_link
+        else ""
+    )
     return (
-        f"SELECT {rows.columns(User, 'account')} FROM {rows.table(User)} AS account "
+        f"SELECT {rows.columns(User, 'account')}{link_live} FROM {rows.table(User)} AS account "
         f"WHERE account.{pk} = %s"
     )

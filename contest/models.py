@@ -533,17 +533,6 @@ class LoginLink(models.Model):
         return f"login link {self.pk} for {self.membership}"
 
 
-class LoginLinkSession(models.Model):
-    """A session opened with a login link, so that revoking the link can end it: the tablets'
-    requests then need no look at the link (contest/middleware.py)."""
-
-    link = models.ForeignKey(LoginLink, on_delete=models.CASCADE, related_name="sessions")
-    session_key = models.CharField(max_length=40, unique=True)
-
-    def __str__(self) -> str:
-        return f"session of {self.link}"
-
-
 class LoginFailure(models.Model):
     """Wrong passwords given for one account name since `window_started_at` (contest/auth.py).
 

@@ -3,7 +3,6 @@
 import hashlib
 import os
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,7 +30,6 @@ from contest.models import (
     Field,
     Initiative,
     LoginLink,
-    LoginLinkSession,
     Membership,
     Person,
     PresenterAttribute,
@@ -710,48 +708,18 @@ def issue_login_link(*, membership: Membership, actor) -> LoginLink:
     if membership.role not in {Role.JUDGE, Role.HEAD_JUDGE}:
         raise DomainError(_("Login links are for judges."), field="membership")
     with transaction.atomic():
-        earlier = list(
-            LoginLink.objects.select_for_update()
-            .filter(membership=membership, revoked_at__isnull=True)
-            .values_list("pk", flat=True)
+        LoginLink.objects.filter(membership=membership, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
         )
-        LoginLink.objects.filter(pk__in=earlier).update(revoked_at=timezone.now())
-        end_link_sessions(earlier)
         return LoginLink.objects.create(membership=membership, created_by=actor)
 
 
 def revoke_login_link(*, link: LoginLink, actor) -> LoginLink:
-    """Revoke the link and end every session it opened."""
     require_role(actor, link.membership.contest, Role.ORGANISER)
-    with transaction.atomic():
-        locked = LoginLink.objects.select_for_update().get(pk=link.pk)
-        if locked.revoked_at is None:
-            locked.revoked_at = timezone.now()
-            locked.save(update_fields=["revoked_at"])
-        end_link_sessions([locked.pk])
-    link.revoked_at = locked.revoked_at
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
     return link
-
-
-def open_link_session(link_id: int, session_key: str) -> bool:
-    """Record a session as opened with the login link, so that revoking the link ends it;
-    False (nothing recorded) when the link is revoked or gone. Under the link's row lock, so a
-    login racing a revocation is either refused here or ended by it."""
-    with transaction.atomic():
-        link = LoginLink.objects.select_for_update().filter(pk=link_id).first()
-        if link is None or link.revoked_at is not None:
-            return False
-        LoginLinkSession.objects.update_or_create(session_key=session_key, defaults={"link": link})
-    return True
-
-
-def end_link_sessions(link_ids: list[int]) -> None:
-    """End the sessions opened with these login links."""
-    sessions = LoginLinkSession.objects.filter(link_id__in=link_ids)
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session_key in sessions.values_list("session_key", flat=True):
-        store(session_key=session_key).delete()
-    sessions.delete()
 
 
 def use_login_link(token: str) -> LoginLink | None:

@@ -1,7 +1,7 @@
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -27,8 +27,6 @@ from contest.models import Contest, Entry, EntryAttachment, LoginLink, Role
 
 # The session remembers the link it was opened with, so revoking the link ends it.
 LOGIN_LINK_SESSION_KEY = "login_link"
-# The session key recorded for the link (contest.services.open_link_session).
-LOGIN_LINK_SESSION_KEY_RECORDED = "login_link_session"
 
 
 def home(request):
@@ -262,13 +260,7 @@ def link_login(request, token):
     if link is None:
         return render(request, "contest/link_invalid.html", status=404)
     login(request, link.membership.user, backend="contest.auth.UserBackend")
-    if request.session.session_key is None:  # another user's session was flushed: a new key
-        request.session.save()
-    if not services.open_link_session(link.pk, request.session.session_key):
-        logout(request)  # revoked in the meantime
-        return render(request, "contest/link_invalid.html", status=404)
     request.session[LOGIN_LINK_SESSION_KEY] = link.pk
-    request.session[LOGIN_LINK_SESSION_KEY_RECORDED] = request.session.session_key
     return redirect("judge-home")
 
 
