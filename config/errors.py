@@ -42,3 +42,8 @@ class StaleVersion(DomainError):
 
     def __init__(self, message: str):
         super().__init__(message, code="precondition_failed")
+
+
+class LostRace(DomainError):
+    """A concurrent write got there first (the database refused this one): a 400 like any
+    refusal, but no final answer, so an Idempotency-Key retry runs again (scoring/idempotency)."""

@@ -22,7 +22,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from config import rows
-from config.errors import StaleVersion
+from config.errors import LostRace, StaleVersion
 from scoring.models import IdempotentRequest
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -77,15 +77,20 @@ def idempotent(view_method):
                 replay = _replay(request, key, body_sha256)
                 if replay is not None:
                     return replay
+                final = True
                 try:
                     response = view_method(view, request, *args, **kwargs)
                 except Exception as error:
                     # A refusal (400, 403, 404...) is an answer too: a retry gets the same
-                    # one. Anything the handler does not answer is raised again.
+                    # one, unless it lost a race. Anything the handler does not answer is
+                    # raised again.
                     response = view.handle_exception(error)
-                # A server error, or a write whose failure left the transaction to be rolled
-                # back (see services._write_sheet): nothing stored, a retry runs again.
-                if response.status_code >= 500 or transaction.get_rollback():
+                    final = not isinstance(error, LostRace)
+                if transaction.get_rollback() and response.status_code < 400:
+                    raise RuntimeError("A write answered as done was rolled back.")
+                # A server error, a lost race, or a failure that left the transaction to be
+                # rolled back (services._write_sheet): nothing stored, a retry runs again.
+                if response.status_code >= 500 or not final or transaction.get_rollback():
                     raise _NotFinal
                 _store(request, key, body_sha256, response)
                 return _with_etag(response)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config import rows
-from config.errors import DomainError, NotAllowed, StaleVersion
+from config.errors import DomainError, LostRace, NotAllowed, StaleVersion
 from config.memory import cyclic_gc_paused
 from contest.models import (
     Contest,
@@ -291,11 +291,7 @@ def _write_sheet(
                     sheet, actor, ScoreSheetEvent.Action.SUBMITTED, reason, new=new, after=after
                 )
     except IntegrityError as error:
-        # A conflict is no final answer: the caller's whole transaction goes too (with the
-        # request's Idempotency-Key claim), so a retry runs again instead of replaying this.
-        if connection.in_atomic_block:
-            transaction.set_rollback(True)
-        raise DomainError(_("The sheet changed meanwhile; reload and try again.")) from error
+        raise LostRace(_("The sheet changed meanwhile; reload and try again.")) from error
     return sheet
 
 

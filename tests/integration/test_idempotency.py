@@ -133,6 +133,27 @@ def test_a_write_the_database_refuses_leaves_nothing_and_its_retry_runs_again(
 
 
 @pytest.mark.django_db
+def test_a_write_rolled_back_is_never_answered_as_done(scheduled, monkeypatch):
+    """Should a handler answer 201 for a write its transaction is to roll back, the tablet
+    gets a 500 (and retries), never a 201 for a sheet that is not there."""
+    from django.db import transaction
+
+    real_save = scoring_services.save_score_sheet
+
+    def save_then_roll_back(**kwargs):
+        sheet = real_save(**kwargs)
+        transaction.set_rollback(True)
+        return sheet
+
+    monkeypatch.setattr(scoring_services, "save_score_sheet", save_then_roll_back)
+    tablet = client_for(scheduled.world.judges[1])
+    tablet.raise_request_exception = False
+    with override_settings(DEBUG=False):
+        assert post(tablet, body_for(scheduled), "key-undone").status_code == 500
+    assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_claim_left_in_flight_by_the_earlier_protocol_is_taken_over(scheduled):
     judge = scheduled.world.judges[1]
     body = body_for(scheduled)

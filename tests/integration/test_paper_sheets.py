@@ -79,3 +79,37 @@ def test_only_secretaries_type_in_and_only_for_judges_of_the_panel(scheduled, se
     assert enter(first, scheduled, judge="nobody").status_code == 400
     assert enter(first, scheduled, {"content": "8.3", "delivery": "9"}).status_code == 400
     assert not PaperSheet.objects.exists()
+
+
+def test_a_confirmation_the_database_refuses_is_no_final_answer(
+    scheduled, secretaries, monkeypatch
+):
+    """The confirmed sheet's write fails in the database (here a negative mark past a broken
+    check): a 400 to try again, the paper sheet still waits for confirmation, no score sheet,
+    and a retry with the same Idempotency-Key runs again rather than replaying the 400."""
+    from scoring import services
+    from scoring.models import IdempotentRequest
+
+    first, second = secretaries
+    real_validate = services.validate_marks
+
+    def negative_marks(criteria, raw_marks, *, complete):
+        valid = real_validate(criteria, raw_marks, complete=complete)
+        return {criterion: -value for criterion, value in valid.items()}
+
+    monkeypatch.setattr(services, "validate_marks", negative_marks)
+    assert enter(first, scheduled).status_code == 201
+    url = f"/api/rounds/{scheduled.world.final.pk}/paper-sheets/"
+    body = {"entry": scheduled.entries[1].pk, "judge": "judge2", "marks": MARKS}
+
+    def confirm():
+        return second.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+
+    refused = confirm()
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "The sheet changed meanwhile; reload and try again."
+    assert PaperSheet.objects.get().status == "pending" and not ScoreSheet.objects.exists()
+    assert not IdempotentRequest.objects.filter(key="k").exists()
+    monkeypatch.setattr(services, "validate_marks", real_validate)
+    # Run again: the marks now differ from the first entry's (made under the broken check).
+    assert confirm().json()["status"] == "mismatch"
