@@ -179,7 +179,11 @@ class ScoreSheet(models.Model):
         ABSTAINED = "abstained", _("Abstained")
         CONFLICT = "conflict", _("Conflict of interest declared")
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="score_sheets")
+    # No index of its own: the unique (round, entry, judge) index serves lookups by round,
+    # and every index costs each sheet a judge writes.
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="score_sheets", db_index=False
+    )
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="score_sheets")
     judge = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="score_sheets"
@@ -212,7 +216,10 @@ class ScoreSheet(models.Model):
 
 
 class Mark(models.Model):
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="marks")
+    # No index of its own: the unique (sheet, criterion) index serves lookups by sheet.
+    sheet = models.ForeignKey(
+        ScoreSheet, on_delete=models.CASCADE, related_name="marks", db_index=False
+    )
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="marks")
     value = models.DecimalField(max_digits=6, decimal_places=2)
 
