@@ -86,11 +86,12 @@ def idempotent(view_method):
                     # raised again.
                     response = view.handle_exception(error)
                     final = not isinstance(error, LostRace)
-                if transaction.get_rollback() and response.status_code < 400:
+                rolled_back = transaction.get_rollback()
+                if rolled_back and response.status_code < 400:
                     raise RuntimeError("A write answered as done was rolled back.")
                 # A server error, a lost race, or a failure that left the transaction to be
                 # rolled back (services._write_sheet): nothing stored, a retry runs again.
-                if response.status_code >= 500 or not final or transaction.get_rollback():
+                if response.status_code >= 500 or not final or rolled_back:
                     raise _NotFinal
                 _store(request, key, body_sha256, response)
                 return _with_etag(response)
@@ -173,7 +174,8 @@ class _InFlight(Exception):
 
 
 class _NotFinal(Exception):
-    """A server error: not stored, so a retry runs again."""
+    """An answer that is not final (a server error, a lost race): not stored, so a retry runs
+    again."""
 
 
 def etag(version: int) -> str:

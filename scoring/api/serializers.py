@@ -80,9 +80,8 @@ class ScoreSheetSerializer(serializers.Serializer):
 
     def to_representation(self, sheet) -> dict:
         # What the fields above give (tests/integration/test_scoring_api.py compares them),
-        # without building them:
-        # DRF deep-copies a serializer's declared fields on every instance, a tenth of a
-        # tablet's write. The fields stay declared for the schema.
+        # without building them: DRF deep-copies a serializer's declared fields on every
+        # instance, a tenth of a tablet's write. The fields stay declared for the schema.
         return {
             "id": sheet.pk,
             "round": sheet.round_id,

@@ -126,3 +126,17 @@ def published(scheduled) -> Scheduled:
         confirm_missing=head_judge_unscored(scheduled),
     )
     return scheduled
+
+
+@pytest.fixture
+def broken_mark_check(monkeypatch):
+    """validate_marks passing marks negated, as if it had a bug, so that the database's check
+    refuses the write. Call the returned function to mend it."""
+    real = scoring_services.validate_marks
+
+    def negated(criteria, raw_marks, *, complete):
+        valid = real(criteria, raw_marks, complete=complete)
+        return {criterion: -value for criterion, value in valid.items()}
+
+    monkeypatch.setattr(scoring_services, "validate_marks", negated)
+    return lambda: monkeypatch.setattr(scoring_services, "validate_marks", real)

@@ -105,29 +105,20 @@ def test_a_request_that_died_leaves_nothing_for_its_retry_to_wait_out(scheduled,
 
 @pytest.mark.django_db
 def test_a_write_the_database_refuses_leaves_nothing_and_its_retry_runs_again(
-    scheduled, monkeypatch
+    scheduled, broken_mark_check
 ):
     """A constraint refuses the write (on PostgreSQL the one-statement first write, which has
     no savepoint): the judge gets a 400 saying to try again, no sheet, mark, event or stored
     answer remains, and the retry with the same key does the work."""
     judge = scheduled.world.judges[1]
     body = body_for(scheduled)
-    real_validate = scoring_services.validate_marks
-
-    def negative_marks(criteria, raw_marks, *, complete):
-        return {
-            criterion: -value
-            for criterion, value in real_validate(criteria, raw_marks, complete=complete).items()
-        }  # past the check, as if validation had a bug: the database says no
-
-    monkeypatch.setattr(scoring_services, "validate_marks", negative_marks)
     tablet = client_for(judge)
     refused = post(tablet, body, "key-refused")
     assert refused.status_code == 400
     assert refused.json()["detail"] == "The sheet changed meanwhile; reload and try again."
     assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
     assert not ScoreSheetEvent.objects.exists()
-    monkeypatch.setattr(scoring_services, "validate_marks", real_validate)
+    broken_mark_check()  # mended
     assert post(tablet, body, "key-refused").status_code == 201
     assert ScoreSheet.objects.get().marks.count() == 2 and ScoreSheetEvent.objects.count() == 1
 

@@ -82,22 +82,14 @@ def test_only_secretaries_type_in_and_only_for_judges_of_the_panel(scheduled, se
 
 
 def test_a_confirmation_the_database_refuses_is_no_final_answer(
-    scheduled, secretaries, monkeypatch
+    scheduled, secretaries, broken_mark_check
 ):
     """The confirmed sheet's write fails in the database (here a negative mark past a broken
     check): a 400 to try again, the paper sheet still waits for confirmation, no score sheet,
     and a retry with the same Idempotency-Key runs again rather than replaying the 400."""
-    from scoring import services
     from scoring.models import IdempotentRequest
 
     first, second = secretaries
-    real_validate = services.validate_marks
-
-    def negative_marks(criteria, raw_marks, *, complete):
-        valid = real_validate(criteria, raw_marks, complete=complete)
-        return {criterion: -value for criterion, value in valid.items()}
-
-    monkeypatch.setattr(services, "validate_marks", negative_marks)
     assert enter(first, scheduled).status_code == 201
     url = f"/api/rounds/{scheduled.world.final.pk}/paper-sheets/"
     body = {"entry": scheduled.entries[1].pk, "judge": "judge2", "marks": MARKS}
@@ -110,6 +102,6 @@ def test_a_confirmation_the_database_refuses_is_no_final_answer(
     assert refused.json()["detail"] == "The sheet changed meanwhile; reload and try again."
     assert PaperSheet.objects.get().status == "pending" and not ScoreSheet.objects.exists()
     assert not IdempotentRequest.objects.filter(key="k").exists()
-    monkeypatch.setattr(services, "validate_marks", real_validate)
+    broken_mark_check()  # mended
     # Run again: the marks now differ from the first entry's (made under the broken check).
     assert confirm().json()["status"] == "mismatch"
