@@ -17,6 +17,24 @@ def columns(model: type[Model], alias: str) -> str:
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
+def aggregated_columns(model: type[Model], alias: str, order_by: str) -> str:
+    """The select list of one array per concrete column of `model` in `alias`, each ordered by
+    `order_by`: many rows of a model in one row beside others (see `instances_from_arrays`),
+    so that the others are not repeated, and loaded again, on every row."""
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"array_agg({alias}.{quote(field.column)} ORDER BY {order_by})"
+        for field in model._meta.concrete_fields
+    )
+
+
+def instances_from_arrays(arrays: tuple, model: type[Model]) -> list[Model]:
+    """The instances of a row's `aggregated_columns` (NULL arrays when there were none)."""
+    if arrays[0] is None:
+        return []
+    return [instances(values, model)[0] for values in zip(*arrays, strict=True)]
+
+
 def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

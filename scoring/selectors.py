@@ -76,33 +76,42 @@ def criteria_of_round(round_id: int) -> list[Criterion]:
 
 def judging_slot(user, round_id: int, entry_id: int) -> Slot | None:
     """scheduling.selectors.slot_for_judging, with the criteria of the round's rubric (rubric
-    order) in `slot.criteria`, read by the same query: one round trip fewer on every sheet a
-    judge writes."""
+    order) in `slot.criteria`. PostgreSQL: read by the same query, one round trip fewer on
+    every sheet a judge writes."""
+    if connection.vendor != "postgresql":  # no arrays: the criteria in a query of their own
+        slot = scheduling_selectors.slot_for_judging(user, round_id, entry_id)
+        if slot is not None:
+            slot.criteria = criteria_of_round(round_id)
+        return slot
     if not user.is_authenticated:
         return None
     with connection.cursor() as cursor:
         cursor.execute(_judging_slot_sql(), [user.pk, round_id, entry_id, round_id])
-        found = cursor.fetchall()
-    slot = scheduling_selectors.judging_slot_from_row(user, found[0] if found else None)
+        row = cursor.fetchone()
+    slot = scheduling_selectors.judging_slot_from_row(user, row)
     if slot is not None:
         start = rows.width(*scheduling_selectors.JUDGING_SLOT_MODELS) + 1  # past the seat's unit
-        slot.criteria = [
-            rows.instances(row[start:], Criterion)[0] for row in found if row[start] is not None
-        ]
+        slot.criteria = rows.instances_from_arrays(row[start:], Criterion)
     return slot
 
 
 @cache
 def _judging_slot_sql() -> str:  # built once, when first needed (the models are loaded)
-    # One row per criterion (one row with no criterion when the round has no rubric yet);
-    # nothing when the judge has no slot for the entry.
+    # One row, or none when the judge has no slot for the entry; the criteria come as one
+    # array per column (NULL when the round has no rubric yet).
     return f"""
-        SELECT found.*, {rows.columns(Criterion, "criterion")}
+        SELECT found.*, criteria.*
         FROM ({scheduling_selectors.slot_for_judging_sql()}) AS found
-        LEFT JOIN {rows.table(Rubric)} AS rubric ON rubric.round_id = %s
-        LEFT JOIN {rows.table(Criterion)} AS criterion ON criterion.rubric_id = rubric.id
-        ORDER BY criterion."order", criterion.id
+        CROSS JOIN LATERAL (
+            SELECT {rows.aggregated_columns(Criterion, "criterion", _CRITERIA_ORDER)}
+            FROM {rows.table(Criterion)} AS criterion
+            JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id
+            WHERE rubric.round_id = %s
+        ) AS criteria
     """
+
+
+_CRITERIA_ORDER = 'criterion."order", criterion.id'
 
 
 @cache
@@ -112,7 +121,7 @@ def _criteria_of_round_sql() -> str:  # built once, when first needed (the model
         FROM {rows.table(Criterion)} AS criterion
         JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id
         WHERE rubric.round_id = %s
-        ORDER BY criterion."order", criterion.id
+        ORDER BY {_CRITERIA_ORDER}
     """
 
 

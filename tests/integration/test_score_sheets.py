@@ -5,7 +5,7 @@ import pytest
 
 from config.errors import DomainError, NotAllowed
 from scoring import services
-from scoring.models import ScoreSheet, ScoreSheetEvent
+from scoring.models import Criterion, ScoreSheet, ScoreSheetEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -150,10 +150,19 @@ def test_the_judges_slot_comes_with_the_rubric_in_order(scheduled):
 
     world = scheduled.world
     judge, entry = world.judges[1], scheduled.entries[1]
+    content = world.final.rubric.criteria.get(code="content")
+    content.descriptors = [{"band": "7–8", "text": "Rõ ràng, thuyết phục"}]
+    content.save(update_fields=["descriptors"])
     slot = selectors.judging_slot(judge, world.final.pk, entry.pk)
     assert [c.code for c in slot.criteria] == ["content", "delivery"]
-    assert slot.criteria == selectors.criteria_of_round(world.final.pk)
-    assert slot.criteria[0].max_score == world.final.rubric.criteria.get(code="content").max_score
+
+    def values(criteria):  # every column, as the ORM loads it (Decimals, JSON, booleans)
+        fields = Criterion._meta.concrete_fields
+        return [[field.value_from_object(c) for field in fields] for c in criteria]
+
+    assert values(slot.criteria) == values(world.final.rubric.criteria.order_by("order", "id"))
+    assert values(slot.criteria) == values(selectors.criteria_of_round(world.final.pk))
+    assert slot.criteria[0].descriptors[0]["text"] == "Rõ ràng, thuyết phục"
     own_unit_entry = next(e for e in scheduled.entries if e.unit_id == world.units[0].pk)
     assert selectors.judging_slot(world.judges[0], world.final.pk, own_unit_entry.pk) is None
     world.final.rubric.criteria.all().delete()
