@@ -35,6 +35,12 @@ def instances_from_arrays(arrays: tuple, model: type[Model]) -> list[Model]:
     return [instances(values, model)[0] for values in zip(*arrays, strict=True)]
 
 
+def array_literal(numbers) -> str:
+    """PostgreSQL's text form of an array of numbers (ints, Decimals), for a `%s::bigint[]`
+    parameter: one text value to send, where a list is adapted element by element."""
+    return "{" + ",".join(str(number) for number in numbers) + "}"
+
+
 def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

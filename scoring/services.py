@@ -315,17 +315,16 @@ def _insert_first_write(
     with connection.cursor() as cursor:
         cursor.execute(
             _first_write_sql(),
-            [
-                *_first_sheet_params(sheet),
-                [criterion.pk for criterion in marks],
-                list(marks.values()),
-                actor.pk,
-                ScoreSheetEvent.Action.SUBMITTED,
-                now,
-                orjson.dumps(after).decode(),
-                reason,
-                submit,
-            ],
+            {
+                **_first_sheet_params(sheet),
+                "criteria": rows.array_literal(criterion.pk for criterion in marks),
+                "values": rows.array_literal(marks.values()),
+                "actor": actor.pk,
+                "action": ScoreSheetEvent.Action.SUBMITTED,
+                "after": orjson.dumps(after).decode(),
+                "reason": reason,
+                "submit": submit,
+            },
         )
         row = cursor.fetchone()
     if row is None:
@@ -349,12 +348,14 @@ def _first_write_sql() -> str:  # built once, when first needed (the models are 
         WITH sheet AS ({_first_sheet_insert()}), mark AS (
             INSERT INTO {rows.table(Mark)} (sheet_id, criterion_id, value)
             SELECT sheet.id, given.criterion_id, given.value
-            FROM sheet, unnest(%s::bigint[], %s::numeric[]) AS given(criterion_id, value)
+            FROM sheet, unnest(%(criteria)s::bigint[], %(values)s::numeric[])
+                 AS given(criterion_id, value)
             RETURNING id, criterion_id
         ), event AS (
             INSERT INTO {rows.table(ScoreSheetEvent)}
                 (sheet_id, actor_id, action, at, before, after, reason)
-            SELECT sheet.id, %s, %s, %s, NULL, %s::jsonb, %s FROM sheet WHERE %s
+            SELECT sheet.id, %(actor)s, %(action)s, %(now)s, NULL, %(after)s::jsonb, %(reason)s
+            FROM sheet WHERE %(submit)s
             RETURNING id
         )
         SELECT sheet.id, (SELECT array_agg(ARRAY[mark.criterion_id, mark.id]) FROM mark)
@@ -401,26 +402,28 @@ def _first_sheet_insert() -> str:
     return (
         f"INSERT INTO {rows.table(ScoreSheet)} (round_id, entry_id, judge_id, status, "
         "participation, version, created_at, updated_at, submitted_at) "
-        "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s "
-        f"WHERE EXISTS (SELECT 1 FROM {rows.table(Round)} WHERE id = %s AND status = %s) "
+        "SELECT %(round)s, %(entry)s, %(judge)s, %(status)s, %(participation)s, %(version)s, "
+        "%(now)s, %(now)s, %(submitted_at)s "
+        f"WHERE EXISTS (SELECT 1 FROM {rows.table(Round)} WHERE id = %(round)s "
+        "AND status = %(open)s) "
         "ON CONFLICT (round_id, entry_id, judge_id) DO NOTHING RETURNING id"
     )
 
 
-def _first_sheet_params(sheet: ScoreSheet) -> list:
-    return [
-        sheet.round_id,
-        sheet.entry_id,
-        sheet.judge_id,
-        sheet.status,
-        sheet.participation,
-        sheet.version,
-        sheet.created_at,
-        sheet.updated_at,
-        sheet.submitted_at,
-        sheet.round_id,
-        Round.Status.OPEN,
-    ]
+def _first_sheet_params(sheet: ScoreSheet) -> dict:
+    """Named, so that a value used twice is sent once (a first sheet is created and written
+    at the same moment: see _first_sheet)."""
+    return {
+        "round": sheet.round_id,
+        "entry": sheet.entry_id,
+        "judge": sheet.judge_id,
+        "status": sheet.status,
+        "participation": sheet.participation,
+        "version": sheet.version,
+        "now": sheet.created_at,
+        "submitted_at": sheet.submitted_at,
+        "open": Round.Status.OPEN,
+    }
 
 
 def enter_paper_sheet(*, secretary, round: Round, entry: Entry, judge, marks: dict) -> PaperSheet:
