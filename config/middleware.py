@@ -1,6 +1,34 @@
+from functools import cache
+
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+
+
+class ContentSecurityPolicyMiddleware:
+    """The CONTENT_SECURITY_POLICY header on every response, built once by django-csp.
+
+    django-csp's own middleware builds the policy again for every response, for views that
+    adjust it (its decorators) or use nonces. No view here does either, and the rebuilding
+    was 3 % of the CPU of a judge's write. Like django-csp, it leaves alone a header a view
+    set, and Django's debug pages (404, 500 with DEBUG)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = _policy()
+        return response
+
+
+@cache
+def _policy() -> str:
+    return build_policy()
 
 
 class RequestSizeLimitMiddleware:

@@ -135,3 +135,16 @@ def test_every_page_carries_a_strict_policy_and_needs_no_exception(username, pag
         for address, response in answers.items()
         if response.status_code != 403 or b"CSRF" not in response.content
     } == {}
+
+
+def test_api_answers_and_error_pages_carry_the_same_policy():
+    """The policy is built once and set on every response, not only on pages."""
+    client = Client()
+    page = client.get("/")
+    api = client.get("/api/public/contests/")
+    missing = client.get("/no-such-page/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert api.headers["Content-Security-Policy"] == policy
+    assert missing.status_code == 404
+    assert missing.headers["Content-Security-Policy"] == policy
