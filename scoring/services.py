@@ -139,16 +139,35 @@ def _lock_open_sheet(
         round=round, entry=entry, judge=judge
     )
     if expected_version is not None and sheet.version != expected_version:
-        raise StaleVersion(
-            _("This sheet changed on another device (now version %(version)s); reload it.")
-            % {"version": sheet.version}
-        )
+        raise _stale(sheet.version)
     # Checked again under the sheet's lock: the round may have closed meanwhile.
     if not Round.objects.filter(pk=round.pk, status=Round.Status.OPEN).exists():
         raise DomainError(_("This round is not open for scoring."))
     if sheet.status != ScoreSheet.Status.DRAFT:
         raise DomainError(_("This sheet has been submitted and can no longer be changed."))
     return sheet
+
+
+def _stale(version: int) -> StaleVersion:
+    return StaleVersion(
+        _("This sheet changed on another device (now version %(version)s); reload it.")
+        % {"version": version}
+    )
+
+
+def _refuse_stale_version(judge, round: Round, entry: Entry, expected_version: int) -> None:
+    """Refuse a write made from another version of the sheet (one not yet created is at
+    version 1) before anything is written or locked. Inside the write's savepoint the refusal
+    would roll it back, and on any ROLLBACK psycopg drops every prepared statement of the
+    connection: the next requests would pay to parse and plan theirs again. Checked again
+    under the sheet's lock (_lock_open_sheet), for a change in between."""
+    version = (
+        ScoreSheet.objects.filter(round=round, entry=entry, judge=judge)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if (version or 1) != expected_version:
+        raise _stale(version or 1)
 
 
 def _last_submitted_state(sheet: ScoreSheet) -> dict | None:
@@ -245,6 +264,8 @@ def _write_sheet(
     """Store validated marks on the judge's sheet (and submit it), in one transaction."""
     now = timezone.now()
     first_write = expected_version in (None, 1)  # a sheet not yet created: version 1
+    if not first_write:
+        _refuse_stale_version(judge, round, entry, expected_version)
     try:
         if first_write and connection.vendor == "postgresql":
             # One statement: it writes everything or nothing, so it needs no savepoint of its

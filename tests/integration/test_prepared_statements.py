@@ -15,6 +15,22 @@ from tests.thin_path import client_for
 pytestmark = pytest.mark.django_db
 
 
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def write(judge, body, **headers):
+    return judge.post(
+        "/api/score-sheets/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        **headers,
+    )
+
+
 @pytest.mark.postgres
 def test_a_judges_repeated_writes_run_as_prepared_statements(scheduled):
     judge = client_for(scheduled.world.judges[1])
@@ -25,18 +41,18 @@ def test_a_judges_repeated_writes_run_as_prepared_statements(scheduled):
         "submit": False,  # a draft, saved again and again
     }
     for _ in range(6):  # prepared from the sixth run of a statement on the connection
-        response = judge.post(
-            "/api/score-sheets/",
-            body,
-            content_type="application/json",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-        )
-        assert response.status_code == 201
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [statement for (statement,) in cursor.fetchall()]
+        assert write(judge, body).status_code == 201
+    prepared = prepared_statements()
     assert any("hoithi_idempotency_claim" in statement for statement in prepared)
     assert any("scheduling_slot" in statement for statement in prepared)  # the judge's slot
+
+    # A tablet that last saw another version is refused without a rollback, which would make
+    # psycopg drop every prepared statement of the connection.
+    other_entry = {**body, "entry": scheduled.entries[2].pk}
+    stale = write(judge, other_entry, HTTP_IF_MATCH='"v7"')
+    assert stale.status_code == 412 and "version 1" in stale.json()["detail"]
+    assert write(judge, body, HTTP_IF_MATCH='"v3"').status_code == 412
+    assert any("hoithi_idempotency_claim" in statement for statement in prepared_statements())
 
 
 def database_options(**env: str) -> dict:
