@@ -147,9 +147,11 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
     "DB_PREPARED_STATEMENTS", True
 ):
     # The parameters travel apart from the SQL, so a statement a connection has run five
-    # times is prepared: PostgreSQL parses and plans it once, a third of the database's work
-    # on a judge's write. Turn off behind a pooler in transaction mode that cannot keep
-    # prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+    # times is prepared: PostgreSQL parses and plans it once, about half of the database's
+    # work on a judge's write. psycopg drops them all on any ROLLBACK (to a savepoint too), so
+    # the judges' common refusals roll nothing back (scoring.services._refuse_stale_version).
+    # Turn off behind a pooler in transaction mode that cannot keep prepared statements
+    # (PgBouncer before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
