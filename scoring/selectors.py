@@ -1,4 +1,5 @@
 import hashlib
+import re
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -222,12 +223,19 @@ def _parsed(document: str | None) -> dict:
     return orjson.loads(document) if document else {}
 
 
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(?:-[0-9A-F]+)+")
+
+
 def _document_in_snapshot(snapshot: str, sql: str, params: list) -> str | None:
     """Run ``sql`` on this thread's own connection, in the exported ``snapshot``."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            # SET takes no bound parameter (the statements' parameters are sent apart from
+            # the SQL): the id, as pg_export_snapshot gave it, goes in the text.
+            if not _SNAPSHOT_ID.fullmatch(snapshot):
+                raise ValueError(f"Not a snapshot id: {snapshot!r}")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             cursor.execute("SET LOCAL work_mem = '32MB'")
             cursor.execute(sql, params)
             return cursor.fetchone()[0]

@@ -246,7 +246,7 @@ def test_marks_reach_the_engine_the_same_from_postgresql_as_from_the_orm(schedul
 
 
 @pytest.mark.postgres
-def test_halves_read_on_two_connections_see_one_snapshot(scheduled, transactional_db):
+def test_halves_read_on_two_connections_see_one_snapshot(scheduled, transactional_db, monkeypatch):
     """Outside any transaction (as in the Celery task), the marks are read in two halves on
     two connections sharing one snapshot: together they are exactly the one-query read, and a
     sheet committed meanwhile by someone else is in neither."""
@@ -257,6 +257,14 @@ def test_halves_read_on_two_connections_see_one_snapshot(scheduled, transactiona
 
     world = scheduled.world
     score_all(scheduled)
+    second_connection = []  # what the second connection read: not the fallback's read
+    read_in_snapshot = selectors._document_in_snapshot
+
+    def spy(*args):
+        second_connection.append(read_in_snapshot(*args))
+        return second_connection[-1]
+
+    monkeypatch.setattr(selectors, "_document_in_snapshot", spy)
     with transaction.atomic():
         connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         whole = selectors.counted_marks(world.final)
@@ -264,8 +272,10 @@ def test_halves_read_on_two_connections_see_one_snapshot(scheduled, transactiona
         thread = threading.Thread(target=_submit_a_late_sheet, args=(scheduled,))
         thread.start()
         thread.join()
+        before = len(second_connection)
         halves = selectors.counted_marks(world.final, in_parallel=True)
     assert halves == whole
+    assert len(second_connection) == before + 1 and second_connection[-1]
     assert {int(entry) % 2 for entry in halves} == {0, 1}  # both halves hold entries
     assert selectors.counted_marks(world.final) != whole  # the late sheet, now visible
 
