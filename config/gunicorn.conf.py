@@ -5,6 +5,7 @@ the command line. Measured with `make bench` (100 judges submitting score sheets
 shared with PostgreSQL and Redis: see tests/bench/judges_load.py.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -22,3 +23,11 @@ keepalive = 15  # seconds: longer than a judge's pause between two marks sent
 timeout = 60
 graceful_timeout = 30
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
+
+def post_worker_init(worker):
+    """Leave the loaded application out of the garbage collector's full collections: they
+    stop every thread of the worker, and scanning the modules, models and URLconf again in
+    each of them made the longest pauses twice as long (79 ms against 39 ms in `make bench`),
+    the judges' p99."""
+    gc.freeze()
