@@ -466,3 +466,18 @@ def test_over_https_cookies_are_secure_hsts_is_sent_and_weak_passwords_are_refus
     assert probe["session_cookie"] == {"secure": True, "httponly": True, "samesite": "Lax"}
     assert probe["csrf_cookie"]["secure"] is True
     assert probe["weak_refused"] == {p: True for p in probe["weak_refused"]}
+
+
+def test_gunicorn_workers_freeze_the_loaded_app_out_of_garbage_collection():
+    """Full collections pause every thread of a worker: the app loaded at start is left out."""
+    import gc
+    import runpy
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "config/gunicorn.conf.py"))
+    assert conf["worker_class"] == "gthread"
+    before = gc.get_freeze_count()
+    try:
+        conf["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
