@@ -1,3 +1,4 @@
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -9,14 +10,38 @@ from config.errors import DomainError, NotAllowed, StaleVersion
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, with a document nested too deep for Python's decoder refused as bad
-    JSON (400) like any other, instead of a RecursionError (500)."""
+    """DRF's JSON parser, with two documents Python's decoder takes refused as bad JSON (400)
+    like any other: one nested too deep for it (a RecursionError, a 500), and text holding a
+    lone UTF-16 surrogate ("\\ud800"), which no UTF-8 answer, log line or database column
+    can hold, so that even the refusal naming it failed (a 500 on every retry)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from None
+        try:
+            orjson.dumps(data)  # fast, and it refuses lone surrogates (and huge integers)
+        except orjson.JSONEncodeError:
+            if _holds_lone_surrogate(data):
+                raise exceptions.ParseError(
+                    _("JSON parse error - text holds an unpaired surrogate.")
+                ) from None
+        return data
+
+
+def _holds_lone_surrogate(data) -> bool:
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(data, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_holds_lone_surrogate(item) for item in data)
+    return False
 
 
 def exception_handler(exc, context):

@@ -147,7 +147,8 @@ def _claim(user_id: int, key: str) -> tuple[str, int, object] | None:
 
 def _store(request, key: str, body_sha256: str, response: Response) -> None:
     # The body as JSON text, cast by PostgreSQL: cheaper to send than a value the driver
-    # adapts. Like the field's own encoder, it refuses anything that is not plain JSON.
+    # adapts. The answers hold plain JSON only (the serializers and the exception handler give
+    # text); a Decimal or a lazy string would be refused here, as by the field's own encoder.
     body = orjson.dumps(response.data, option=orjson.OPT_NON_STR_KEYS).decode()
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:

@@ -369,6 +369,7 @@ def test_marks_must_be_plain_decimal_numbers(scheduled, value):
         pytest.param(
             b'{"round": 1, "entry": 2, "marks": {"content": "\\ud800"}}', id="lone-surrogate"
         ),
+        pytest.param(b'{"round": 1, "entry": 2, "marks": {"\\udfff": "1"}}', id="surrogate-key"),
         pytest.param(b'{"round": NaN, "entry": 2, "marks": {}}', id="nan"),
     ],
 )
