@@ -55,6 +55,17 @@ def post_json(client: Client, url: str, body):
     return client.post(url, body, content_type="application/json")
 
 
+def post_sheet(client: Client, body, key: str, **headers):
+    """A tablet's write of a score sheet, with its Idempotency-Key."""
+    return client.post(
+        "/api/score-sheets/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **headers,
+    )
+
+
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from django.test import override_settings
 from scoring import services as scoring_services
 from scoring.idempotency import _body_hash, _lock_id
 from scoring.models import IdempotentRequest, ScoreSheet, ScoreSheetEvent
-from tests.thin_path import client_for
+from tests.thin_path import client_for, post_sheet
 
 URL = "/api/score-sheets/"
 
@@ -26,18 +26,12 @@ def body_for(scheduled, marks=None):
     }
 
 
-def post(client, body, key, **headers):
-    return client.post(
-        URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **headers
-    )
-
-
 @pytest.mark.django_db
 def test_a_retry_with_the_same_key_gets_the_original_response(scheduled):
     judge = client_for(scheduled.world.judges[1])
     body = body_for(scheduled)
-    first = post(judge, body, "key-1")
-    again = post(judge, body, "key-1")
+    first = post_sheet(judge, body, "key-1")
+    again = post_sheet(judge, body, "key-1")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json() and again["ETag"] == f'"v{first.json()["version"]}"'
     assert ScoreSheet.objects.count() == 1 and ScoreSheetEvent.objects.count() == 1
@@ -46,8 +40,8 @@ def test_a_retry_with_the_same_key_gets_the_original_response(scheduled):
 @pytest.mark.django_db
 def test_a_key_reused_for_another_body_is_refused(scheduled):
     judge = client_for(scheduled.world.judges[1])
-    assert post(judge, body_for(scheduled), "key-2").status_code == 201
-    other = post(judge, body_for(scheduled, {"content": "9", "delivery": "9"}), "key-2")
+    assert post_sheet(judge, body_for(scheduled), "key-2").status_code == 201
+    other = post_sheet(judge, body_for(scheduled, {"content": "9", "delivery": "9"}), "key-2")
     assert other.status_code == 422
     assert ScoreSheet.objects.get().marks.get(criterion__code="content").value == 8
 
@@ -73,11 +67,11 @@ def test_a_twin_in_flight_gets_409_until_the_first_one_ends(scheduled):
         host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
     ) as first:
         first.execute("SELECT pg_advisory_lock(%s)", [_lock_id(judge.pk, "key-3")])
-        response = post(client_for(judge), body, "key-3")
+        response = post_sheet(client_for(judge), body, "key-3")
         assert response.status_code == 409 and response["Retry-After"] == "1"
         assert not IdempotentRequest.objects.exists()
     # The first one's connection is gone (it finished, or it died): its lock with it.
-    assert post(client_for(judge), body, "key-3").status_code == 201
+    assert post_sheet(client_for(judge), body, "key-3").status_code == 201
     assert ScoreSheet.objects.count() == 1
 
 
@@ -96,10 +90,10 @@ def test_a_request_that_died_leaves_nothing_for_its_retry_to_wait_out(scheduled,
     tablet = client_for(judge)
     tablet.raise_request_exception = False
     with override_settings(DEBUG=False):
-        assert post(tablet, body, "key-dead").status_code == 503
+        assert post_sheet(tablet, body, "key-dead").status_code == 503
     assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
     monkeypatch.setattr(scoring_services, "save_score_sheet", real_save)
-    assert post(tablet, body, "key-dead").status_code == 201
+    assert post_sheet(tablet, body, "key-dead").status_code == 201
     assert ScoreSheet.objects.count() == 1
 
 
@@ -113,13 +107,13 @@ def test_a_write_the_database_refuses_leaves_nothing_and_its_retry_runs_again(
     judge = scheduled.world.judges[1]
     body = body_for(scheduled)
     tablet = client_for(judge)
-    refused = post(tablet, body, "key-refused")
+    refused = post_sheet(tablet, body, "key-refused")
     assert refused.status_code == 400
     assert refused.json()["detail"] == "The sheet changed meanwhile; reload and try again."
     assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
     assert not ScoreSheetEvent.objects.exists()
     broken_mark_check()  # mended
-    assert post(tablet, body, "key-refused").status_code == 201
+    assert post_sheet(tablet, body, "key-refused").status_code == 201
     assert ScoreSheet.objects.get().marks.count() == 2 and ScoreSheetEvent.objects.count() == 1
 
 
@@ -140,7 +134,7 @@ def test_a_write_rolled_back_is_never_answered_as_done(scheduled, monkeypatch):
     tablet = client_for(scheduled.world.judges[1])
     tablet.raise_request_exception = False
     with override_settings(DEBUG=False):
-        assert post(tablet, body_for(scheduled), "key-undone").status_code == 500
+        assert post_sheet(tablet, body_for(scheduled), "key-undone").status_code == 500
     assert not IdempotentRequest.objects.exists() and not ScoreSheet.objects.exists()
 
 
@@ -155,7 +149,7 @@ def test_a_claim_left_in_flight_by_the_earlier_protocol_is_taken_over(scheduled)
         body_sha256=_body_hash(SimpleNamespace(path=URL, data=body)),
         status=IdempotentRequest.Status.IN_FLIGHT,
     )
-    assert post(client_for(judge), body, "key-old").status_code == 201
+    assert post_sheet(client_for(judge), body, "key-old").status_code == 201
     assert IdempotentRequest.objects.get(key="key-old").status == "done"
     assert ScoreSheet.objects.count() == 1
 
@@ -164,19 +158,21 @@ def test_a_claim_left_in_flight_by_the_earlier_protocol_is_taken_over(scheduled)
 def test_refusals_are_replayed_too(scheduled):
     judge = client_for(scheduled.world.judges[1])
     bad = body_for(scheduled, {"content": "8.3", "delivery": "7"})
-    first = post(judge, bad, "key-4")
+    first = post_sheet(judge, bad, "key-4")
     assert first.status_code == 400
-    assert post(judge, bad, "key-4").json() == first.json()
+    assert post_sheet(judge, bad, "key-4").json() == first.json()
 
 
 @pytest.mark.django_db
 def test_a_stale_version_is_a_412(scheduled):
     judge = client_for(scheduled.world.judges[1])
-    draft = post(judge, {**body_for(scheduled), "submit": False}, "key-5")
+    draft = post_sheet(judge, {**body_for(scheduled), "submit": False}, "key-5")
     etag = draft["ETag"]
-    stale = post(judge, {**body_for(scheduled), "submit": False}, "key-6", HTTP_IF_MATCH='"v1"')
+    stale = post_sheet(
+        judge, {**body_for(scheduled), "submit": False}, "key-6", HTTP_IF_MATCH='"v1"'
+    )
     assert stale.status_code == 412
-    fresh = post(judge, body_for(scheduled), "key-7", HTTP_IF_MATCH=etag)
+    fresh = post_sheet(judge, body_for(scheduled), "key-7", HTTP_IF_MATCH=etag)
     assert fresh.status_code == 201 and fresh.json()["status"] == "submitted"
 
 
@@ -199,7 +195,7 @@ def test_concurrent_retries_leave_exactly_one_sheet_and_one_event(eager_celery):
         try:
             client = client_for(judge)
             start.wait()
-            results.append(post(client, body, key).status_code)
+            results.append(post_sheet(client, body, key).status_code)
         finally:
             connection.close()
 

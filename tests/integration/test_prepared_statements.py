@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from tests.thin_path import client_for
+from tests.thin_path import client_for, post_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +22,7 @@ def prepared_statements() -> list[str]:
 
 
 def write(judge, body, **headers):
-    return judge.post(
-        "/api/score-sheets/",
-        body,
-        content_type="application/json",
-        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-        **headers,
-    )
+    return post_sheet(judge, body, str(uuid.uuid4()), **headers)
 
 
 @pytest.mark.postgres
