@@ -96,6 +96,19 @@ def judging_slot(user, round_id: int, entry_id: int) -> Slot | None:
     return slot
 
 
+# Both reads of a round's criteria: where they come from (parameter: the round's id), and
+# the rubric's order.
+_CRITERIA_ORDER = 'criterion."order", criterion.id'
+
+
+def _criteria_of_round_from() -> str:
+    return (
+        f"FROM {rows.table(Criterion)} AS criterion "
+        f"JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id "
+        "WHERE rubric.round_id = %s"
+    )
+
+
 @cache
 def _judging_slot_sql() -> str:  # built once, when first needed (the models are loaded)
     # One row, or none when the judge has no slot for the entry; the criteria come as one
@@ -105,23 +118,16 @@ def _judging_slot_sql() -> str:  # built once, when first needed (the models are
         FROM ({scheduling_selectors.slot_for_judging_sql()}) AS found
         CROSS JOIN LATERAL (
             SELECT {rows.aggregated_columns(Criterion, "criterion", _CRITERIA_ORDER)}
-            FROM {rows.table(Criterion)} AS criterion
-            JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id
-            WHERE rubric.round_id = %s
+            {_criteria_of_round_from()}
         ) AS criteria
     """
-
-
-_CRITERIA_ORDER = 'criterion."order", criterion.id'
 
 
 @cache
 def _criteria_of_round_sql() -> str:  # built once, when first needed (the models are loaded)
     return f"""
         SELECT {rows.columns(Criterion, "criterion")}
-        FROM {rows.table(Criterion)} AS criterion
-        JOIN {rows.table(Rubric)} AS rubric ON rubric.id = criterion.rubric_id
-        WHERE rubric.round_id = %s
+        {_criteria_of_round_from()}
         ORDER BY {_CRITERIA_ORDER}
     """
 
